@@ -1,0 +1,9 @@
+module github.com/bearerkit/bearerkit
+
+go 1.25.0
+
+require (
+	github.com/jarcoal/httpmock v1.4.2 // indirect
+	github.com/stretchr/testify v1.12.1 // indirect
+	golang.org/x/oauth2 v0.36.0 // indirect
+)
