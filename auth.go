@@ -1,0 +1,85 @@
+package bearerkit
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Authenticator obtains tokens. The Transport calls it when it has no
+// token, when its token is about to expire, and when an API answered 401;
+// it never calls it twice at once, so an implementation need not be safe
+// for concurrent use by one Transport (the grants and presets of this
+// package are safe for concurrent use anyway).
+//
+// An Authenticator should return an *AuthError for an answer from an
+// authentication server, so that Fallback and the Transport can tell a dead
+// credential (RFC 6749 invalid_grant, 401) from a passing failure (network,
+// 5xx, 429).
+type Authenticator interface {
+	// Authenticate returns a new token; prev is the token being replaced
+	// (nil at first use). It must not modify *prev.
+	Authenticate(ctx context.Context, prev *Token) (*Token, error)
+}
+
+// AuthenticatorFunc adapts a function to an Authenticator.
+type AuthenticatorFunc func(ctx context.Context, prev *Token) (*Token, error)
+
+// Authenticate calls f(ctx, prev).
+func (f AuthenticatorFunc) Authenticate(ctx context.Context, prev *Token) (*Token, error) {
+	return f(ctx, prev)
+}
+
+// Fallback returns an Authenticator that tries each of auths in turn,
+// moving to the next only when the previous one says its credential is
+// dead: ErrNoRefreshToken, a 401, or an RFC 6749 invalid_grant,
+// invalid_client or unauthorized_client. Any other error (a network error,
+// a 5xx, a 429, a cancelled context) is returned at once, so that a password
+// is never sent because a token server hiccupped.
+//
+// The usual chain is Fallback(&RefreshGrant{…}, &PasswordGrant{…}): renew
+// with the refresh token, log in again only when it is dead. Every step gets
+// the same prev. With no auths, or a nil one, Authenticate returns an error
+// wrapping ErrInvalidOption. The result is safe for concurrent use when each
+// of auths is.
+func Fallback(auths ...Authenticator) Authenticator {
+	return fallback(append([]Authenticator(nil), auths...))
+}
+
+type fallback []Authenticator
+
+func (f fallback) Authenticate(ctx context.Context, prev *Token) (*Token, error) {
+	if len(f) == 0 {
+		return nil, fmt.Errorf("%w: Fallback of no Authenticators", ErrInvalidOption)
+	}
+	var err error
+	for i, a := range f {
+		if a == nil {
+			return nil, fmt.Errorf("%w: Fallback Authenticator %d is nil", ErrInvalidOption, i)
+		}
+		var tok *Token
+		tok, err = a.Authenticate(ctx, prev)
+		if err == nil {
+			if tok == nil || tok.AccessToken == "" {
+				return nil, fmt.Errorf("bearerkit: Fallback Authenticator %d returned no token", i)
+			}
+			return tok, nil
+		}
+		if !isDead(err) {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+// String lists the chain; each step prints without its secrets.
+func (f fallback) String() string {
+	parts := make([]string, len(f))
+	for i, a := range f {
+		parts[i] = fmt.Sprint(a)
+	}
+	return "bearerkit.Fallback(" + strings.Join(parts, ", ") + ")"
+}
+
+// GoString is the %#v form: the same as String.
+func (f fallback) GoString() string { return f.String() }

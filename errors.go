@@ -1,0 +1,159 @@
+package bearerkit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// ErrNoRefreshToken is returned by an Authenticator that renews with a
+// refresh token (RefreshGrant, the refresh step of a preset) when it has
+// none: at first use, or when the server never issued one. Fallback treats
+// it as "this credential is dead, try the next Authenticator".
+var ErrNoRefreshToken = errors.New("bearerkit: no refresh token")
+
+// ErrInsecureHTTP is returned (wrapped) when credentials would be sent over
+// plain http:// to a host that is not loopback and the user has not opted in
+// with WithInsecureHTTP or Transport.AllowInsecureHTTP.
+var ErrInsecureHTTP = errors.New("bearerkit: refusing to send credentials over plain http")
+
+// ErrInvalidOption is returned (wrapped) by NewClient and other constructors
+// for a nil or out-of-range option or argument.
+var ErrInvalidOption = errors.New("bearerkit: invalid option")
+
+// ErrTokenRejected is returned (wrapped) when the API rejected a token that
+// cannot be renewed: a StaticToken that expired or was answered with 401 must
+// be replaced by the user.
+var ErrTokenRejected = errors.New("bearerkit: the token was rejected and cannot be renewed; replace it")
+
+// AuthError is a failed authentication: a token endpoint that answered with
+// an error (RFC 6749 §5.2), an answer that is not a usable token, or a
+// request that got no answer at all.
+//
+// errors.As finds it through the *url.Error that http.Client wraps around
+// transport errors. Its fields and its Error string never hold a secret,
+// even when a server echoes one back.
+type AuthError struct {
+	// StatusCode is the HTTP status of the answer; 0 when no answer came
+	// (then Err says why).
+	StatusCode int
+
+	// Code and Description are the RFC 6749 "error" and
+	// "error_description" fields (or a platform's own message), when given.
+	Code, Description string
+
+	// Grant names what was attempted: "password", "refresh_token",
+	// "client_credentials", "dataddo login", ….
+	Grant string
+
+	// Endpoint is the URL that was called, without user information or
+	// query.
+	Endpoint string
+
+	// ContentType is the Content-Type of an answer that could not be used
+	// as a token response (an HTML error page, say).
+	ContentType string
+
+	// RetryAfter is the delay the server asked for in a Retry-After header
+	// (429, 503); zero when it gave none.
+	RetryAfter time.Duration
+
+	// Err is the underlying cause, if any: a network error, a decoding
+	// error, ErrNoRefreshToken ….
+	Err error
+}
+
+// Error describes the failure without secrets. It starts with "bearerkit: ".
+func (e *AuthError) Error() string {
+	var b strings.Builder
+	b.WriteString("bearerkit: ")
+	if e.Grant != "" {
+		b.WriteString(e.Grant)
+		b.WriteString(" ")
+	}
+	b.WriteString("authentication failed")
+	if e.Endpoint != "" {
+		b.WriteString(" at ")
+		b.WriteString(e.Endpoint)
+	}
+	if e.StatusCode != 0 {
+		fmt.Fprintf(&b, ": %d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	}
+	if e.Code != "" {
+		fmt.Fprintf(&b, ": %s", e.Code)
+	}
+	if e.Description != "" {
+		fmt.Fprintf(&b, ": %s", e.Description)
+	}
+	if e.ContentType != "" {
+		fmt.Fprintf(&b, " (content type %q)", e.ContentType)
+	}
+	if e.Err != nil {
+		fmt.Fprintf(&b, ": %v", e.Err)
+	}
+	return b.String()
+}
+
+// Unwrap returns Err.
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// Temporary reports whether trying again later may succeed: no answer came
+// (a network error, not a cancelled context), or the server answered 5xx or
+// 429. A rejected credential is not temporary.
+func (e *AuthError) Temporary() bool {
+	if e.StatusCode == 0 {
+		return e.Err != nil && !errors.Is(e.Err, context.Canceled) && !errors.Is(e.Err, context.DeadlineExceeded) && !errors.Is(e.Err, ErrNoRefreshToken) && !errors.Is(e.Err, ErrInsecureHTTP)
+	}
+	return e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests
+}
+
+// Rejected reports whether the server refused the credential itself: a 401,
+// or an RFC 6749 invalid_grant, invalid_client or unauthorized_client. Such
+// a credential will not start working by being sent again.
+func (e *AuthError) Rejected() bool {
+	switch e.Code {
+	case "invalid_grant", "invalid_client", "unauthorized_client":
+		return true
+	}
+	return e.StatusCode == http.StatusUnauthorized
+}
+
+// isDead reports whether err says the credential an Authenticator used is
+// dead, so that Fallback moves on to the next one.
+func isDead(err error) bool {
+	if errors.Is(err, ErrNoRefreshToken) {
+		return true
+	}
+	var ae *AuthError
+	return errors.As(err, &ae) && ae.Rejected()
+}
+
+// isTransient reports whether a failed renewal may succeed if tried again
+// soon: a network error, a 5xx or a 429.
+func isTransient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var ae *AuthError
+	if errors.As(err, &ae) {
+		return ae.Temporary()
+	}
+	return false
+}
+
+// isRefused reports whether a failed renewal means the credentials were
+// refused, so that asking again at once would only hammer the server (and
+// perhaps lock the account): the cool-down applies.
+func isRefused(err error) bool {
+	if errors.Is(err, ErrNoRefreshToken) || errors.Is(err, ErrTokenRejected) {
+		return true
+	}
+	var ae *AuthError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	return ae.Rejected() || ae.StatusCode == http.StatusBadRequest || ae.StatusCode == http.StatusForbidden
+}

@@ -1,0 +1,280 @@
+package bearerkit
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+)
+
+// reason says why a renewal started; it is logged and steers what a
+// failure means.
+type reason int
+
+const (
+	reasonFirst  reason = iota // no token yet
+	reasonExpiry               // the token is within ExpirySkew of Expiry
+	reasonEager                // the token is inside RefreshWindow
+	reason401                  // an API answered 401
+)
+
+func (r reason) String() string {
+	return [...]string{"first use", "expiry", "background", "401"}[r]
+}
+
+const (
+	maxRetries        = 2 // extra attempts after a transient failure
+	retryBase         = 200 * time.Millisecond
+	maxRetryWait      = 10 * time.Second // a longer Retry-After is not waited out
+	eagerBackoff      = 10 * time.Second // between failed background renewals
+	maxRetryAfterCool = 5 * time.Minute
+)
+
+// acquire returns a snapshot that requests may carry, renewing first when
+// there is none or it is about to expire.
+func (t *Transport) acquire(ctx context.Context, st *state) (*snapshot, error) {
+	s := st.cur.Load()
+	now := st.now().UnixNano()
+	if s.usable(now) {
+		if s.eagerAt != 0 && now >= s.eagerAt {
+			t.startEager(st, s, now)
+		}
+		return s, nil
+	}
+	r := reasonExpiry
+	if s == nil {
+		r = reasonFirst
+	}
+	ns, err := t.renew(ctx, st, s, r)
+	if err != nil && ctx.Err() == nil && s.alive(now) {
+		// An early renewal failed, but the token has not expired yet:
+		// keep using it.
+		return s, nil
+	}
+	return ns, err
+}
+
+// renew returns a token newer than seen (nil: any token), joining the
+// renewal in flight or starting one.
+func (t *Transport) renew(ctx context.Context, st *state, seen *snapshot, r reason) (*snapshot, error) {
+	st.mu.Lock()
+	now := st.now()
+	cur := st.cur.Load()
+	if cur != nil && (seen == nil || cur.gen > seen.gen) && cur.usable(now.UnixNano()) {
+		st.mu.Unlock()
+		return cur, nil
+	}
+	f := st.flight
+	if f == nil {
+		if st.coolErr != nil && now.Before(st.coolUntil) {
+			err := st.coolErr
+			if r == reason401 {
+				st.markDead(seen)
+			}
+			st.mu.Unlock()
+			return nil, err
+		}
+		f = st.start(ctx, cur, r)
+	}
+	st.mu.Unlock()
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if f.err != nil && r == reason401 {
+		st.mu.Lock()
+		st.markDead(seen)
+		st.mu.Unlock()
+	}
+	return f.snap, f.err
+}
+
+// startEager starts one background renewal of s, unless one is running or
+// another request just started it.
+func (t *Transport) startEager(st *state, s *snapshot, now int64) {
+	next := s.eagerNext.Load()
+	if now < next || !s.eagerNext.CompareAndSwap(next, now+int64(eagerBackoff)) {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.flight != nil || st.cur.Load() != s || (st.coolErr != nil && st.now().Before(st.coolUntil)) {
+		return
+	}
+	st.start(context.Background(), s, reasonEager)
+}
+
+// markDead records that the API answered 401 to s and it could not be
+// replaced, so that no request carries it again. st.mu must be held.
+func (st *state) markDead(s *snapshot) {
+	cur := st.cur.Load()
+	if s == nil || cur == nil || cur.gen != s.gen || cur.dead {
+		return
+	}
+	d := &snapshot{tok: cur.tok, gen: cur.gen, headers: cur.headers, expiry: cur.expiry, dead: true}
+	st.cur.Store(d)
+}
+
+// start begins a renewal replacing prev. st.mu must be held.
+func (st *state) start(ctx context.Context, prev *snapshot, r reason) *flight {
+	f := &flight{done: make(chan struct{})}
+	st.flight = f
+	var limit time.Time
+	if d, ok := ctx.Deadline(); ok {
+		limit = d
+	}
+	go st.fly(context.WithoutCancel(ctx), f, prev, r, limit)
+	return f
+}
+
+// fly runs one renewal: load the stored token at first use, else call
+// Auth (with retries), save the result, publish it, and wake the waiters.
+func (st *state) fly(parent context.Context, f *flight, prev *snapshot, r reason, limit time.Time) {
+	t := st.t
+	ctx, cancel := context.WithTimeout(parent, t.renewTimeout())
+	defer cancel()
+	if t.AllowInsecureHTTP {
+		ctx = WithInsecureHTTPContext(ctx)
+	}
+	started := st.now()
+	var prevTok *Token
+	if prev != nil {
+		c := *prev.tok
+		prevTok = &c
+	}
+
+	tok, fromStore := st.loadStored(ctx, &prevTok)
+	var err error
+	if tok == nil {
+		tok, err = t.authenticate(ctx, prevTok, limit)
+		if err == nil {
+			err = checkToken(tok)
+		}
+		if err == nil {
+			c := *tok
+			tok = &c
+			if t.Store != nil {
+				if serr := t.Store.Save(ctx, &c); serr != nil {
+					st.log(slog.LevelError, "bearerkit: saving the new token failed", slog.String("error", serr.Error()))
+				}
+			}
+			if t.OnToken != nil {
+				t.OnToken(c)
+			}
+		}
+	}
+
+	st.mu.Lock()
+	st.flight = nil
+	now := st.now()
+	if err == nil {
+		st.gen++
+		f.snap = st.newSnapshot(tok, st.gen, now)
+		st.cur.Store(f.snap)
+		st.coolErr = nil
+	} else {
+		f.err = err
+		if cd := t.coolDown(); cd > 0 && isRefused(err) {
+			st.coolErr, st.coolUntil = err, now.Add(cd)
+		} else if ra := retryAfterOf(err); ra > 0 {
+			st.coolErr, st.coolUntil = err, now.Add(min(ra, maxRetryAfterCool))
+		}
+	}
+	st.mu.Unlock()
+	close(f.done)
+
+	attrs := []slog.Attr{slog.String("reason", r.String()), slog.Duration("took", now.Sub(started))}
+	switch {
+	case err != nil:
+		st.log(slog.LevelWarn, "bearerkit: token renewal failed", append(attrs, slog.String("error", err.Error()))...)
+	case fromStore:
+		st.log(slog.LevelDebug, "bearerkit: token loaded from store", attrs...)
+	default:
+		if !tok.Expiry.IsZero() {
+			attrs = append(attrs, slog.Duration("expires_in", tok.Expiry.Sub(now).Round(time.Second)))
+		}
+		st.log(slog.LevelDebug, "bearerkit: token renewed", append(attrs, slog.Uint64("generation", f.snap.gen))...)
+	}
+}
+
+// loadStored consults the Store at first use. It returns the stored token
+// when it is still good; otherwise a stored token becomes the one to renew
+// (*prev), so its refresh token is used instead of the password.
+func (st *state) loadStored(ctx context.Context, prev **Token) (*Token, bool) {
+	t := st.t
+	st.mu.Lock()
+	first := !st.loaded
+	st.loaded = true
+	st.mu.Unlock()
+	if t.Store == nil || !first {
+		return nil, false
+	}
+	stored, err := t.Store.Load(ctx)
+	if err != nil {
+		st.log(slog.LevelWarn, "bearerkit: loading the stored token failed", slog.String("error", err.Error()))
+		return nil, false
+	}
+	if stored == nil || checkToken(stored) != nil {
+		return nil, false
+	}
+	c := *stored
+	if c.Expiry.IsZero() || st.now().Add(t.skew()).Before(c.Expiry) {
+		return &c, true
+	}
+	if *prev == nil {
+		*prev = &c
+	}
+	return nil, false
+}
+
+// authenticate calls Auth, trying again at most maxRetries times after a
+// transient failure, with jittered exponential backoff or the server's
+// Retry-After, never past the context's deadline or limit.
+func (t *Transport) authenticate(ctx context.Context, prev *Token, limit time.Time) (*Token, error) {
+	for attempt := 0; ; attempt++ {
+		tok, err := t.Auth.Authenticate(ctx, prev)
+		if err == nil || attempt >= maxRetries || !isTransient(err) {
+			return tok, err
+		}
+		wait := retryBase << attempt
+		wait = wait/2 + rand.N(wait/2)
+		if ra := retryAfterOf(err); ra > 0 {
+			wait = ra + rand.N(ra/10+time.Millisecond)
+		}
+		deadline, ok := ctx.Deadline()
+		if !limit.IsZero() && (!ok || limit.Before(deadline)) {
+			deadline, ok = limit, true
+		}
+		if wait > maxRetryWait || (ok && time.Now().Add(wait).After(deadline)) {
+			return nil, err
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, err
+		case <-timer.C:
+		}
+	}
+}
+
+func retryAfterOf(err error) time.Duration {
+	var ae *AuthError
+	if errors.As(err, &ae) {
+		return ae.RetryAfter
+	}
+	return 0
+}
+
+// checkToken rejects what an Authenticator must not return.
+func checkToken(tok *Token) error {
+	switch {
+	case tok == nil || tok.AccessToken == "":
+		return errors.New("bearerkit: Authenticator returned no access token")
+	case !validHeaderToken(tok.AccessToken) || !validHeaderToken(tok.TokenType) || !validHeaderToken(tok.RealmID) || !validHeaderToken(tok.Provider):
+		return errors.New("bearerkit: Authenticator returned a token with characters that cannot be sent in a header")
+	}
+	return nil
+}

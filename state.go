@@ -1,0 +1,186 @@
+package bearerkit
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// snapshot is one token as the hot path sees it: immutable, published
+// through an atomic pointer so that requests read it without a lock.
+type snapshot struct {
+	tok     *Token
+	gen     uint64   // increases with every new token
+	headers []header // precomputed request headers
+	expiry  int64    // unix nanoseconds of Expiry; 0: none
+	hardAt  int64    // renew before sending from this instant on; 0: never
+	eagerAt int64    // start a background renewal from this instant on; 0: never
+	dead    bool     // an API answered 401 to it and renewal failed
+
+	// eagerNext is when the next background renewal may start: eagerAt,
+	// then later after a failed one. Requests race for it with a
+	// compare-and-swap, so only one of them takes the lock.
+	eagerNext atomic.Int64
+}
+
+// usable reports whether requests may carry s at now without renewing.
+func (s *snapshot) usable(now int64) bool {
+	return s != nil && !s.dead && (s.hardAt == 0 || now < s.hardAt)
+}
+
+// alive reports whether s has not truly expired and was not answered 401:
+// a failed early renewal falls back to it.
+func (s *snapshot) alive(now int64) bool {
+	return s != nil && !s.dead && (s.expiry == 0 || now < s.expiry)
+}
+
+// flight is one renewal in progress; everyone who needs a token waits on
+// done.
+type flight struct {
+	done chan struct{}
+	snap *snapshot
+	err  error
+}
+
+// state is the Transport's mutable part, created at first use.
+type state struct {
+	t   *Transport
+	cur atomic.Pointer[snapshot]
+
+	origins []origin // nil: any
+	optErr  error    // a bad Origins entry: every request fails with it
+
+	clock func() time.Time // tests replace it; nil: time.Now
+
+	mu             sync.Mutex
+	flight         *flight
+	loaded         bool // Store consulted
+	gen            uint64
+	coolErr        error // a refused renewal, answered from memory until coolUntil
+	coolUntil      time.Time
+	eagerNotBefore time.Time
+}
+
+func (t *Transport) state() *state {
+	if v := t.st.Load(); v != nil {
+		return v.(*state)
+	}
+	st := &state{t: t}
+	for _, o := range t.Origins {
+		og, err := parseOrigin(o)
+		if err != nil {
+			st.optErr = err
+			break
+		}
+		st.origins = append(st.origins, og)
+	}
+	if t.Origins != nil && st.origins == nil && st.optErr == nil {
+		st.origins = []origin{} // an empty, non-nil list: no origin at all
+	}
+	if t.st.CompareAndSwap(nil, st) {
+		return st
+	}
+	return t.st.Load().(*state)
+}
+
+func (st *state) now() time.Time {
+	if st.clock != nil {
+		return st.clock()
+	}
+	return time.Now()
+}
+
+// applies reports whether requests to u get credentials.
+func (st *state) applies(u *url.URL) bool {
+	if st.origins == nil {
+		return true
+	}
+	o := originOf(u)
+	for _, a := range st.origins {
+		if a == o {
+			return true
+		}
+	}
+	return false
+}
+
+// check refuses a request the transport must not authenticate.
+func (st *state) check(req *http.Request) error {
+	if st.optErr != nil {
+		return st.optErr
+	}
+	if st.t.Auth == nil {
+		return errNoAuth
+	}
+	return checkTransport(req.Context(), req.URL, st.t.AllowInsecureHTTP)
+}
+
+func (st *state) log(level slog.Level, msg string, attrs ...slog.Attr) {
+	if l := st.t.Logger; l != nil {
+		l.LogAttrs(context.Background(), level, msg, attrs...)
+	}
+}
+
+func (t *Transport) skew() time.Duration {
+	switch {
+	case t.ExpirySkew == 0:
+		return DefaultExpirySkew
+	case t.ExpirySkew < 0:
+		return 0
+	}
+	return t.ExpirySkew
+}
+
+func (t *Transport) window() time.Duration {
+	switch {
+	case t.RefreshWindow == 0:
+		return DefaultRefreshWindow
+	case t.RefreshWindow < 0:
+		return 0
+	}
+	return t.RefreshWindow
+}
+
+func (t *Transport) coolDown() time.Duration {
+	switch {
+	case t.CoolDown == 0:
+		return DefaultCoolDown
+	case t.CoolDown < 0:
+		return 0
+	}
+	return t.CoolDown
+}
+
+func (t *Transport) renewTimeout() time.Duration {
+	if t.RenewTimeout <= 0 {
+		return DefaultRenewTimeout
+	}
+	return t.RenewTimeout
+}
+
+// newSnapshot schedules tok's renewals. A token that arrives already
+// expired (a server whose clock is off, an exp claim in the past) is kept
+// without an expiry, so that a 401 renews it, rather than renewed on every
+// request.
+func (st *state) newSnapshot(tok *Token, gen uint64, now time.Time) *snapshot {
+	s := &snapshot{tok: tok, gen: gen, headers: tokenHeaders(tok, st.t.Cookies)}
+	if tok.Expiry.IsZero() {
+		return s
+	}
+	life := tok.Expiry.Sub(now)
+	if life <= 0 {
+		st.log(slog.LevelWarn, "bearerkit: new token is already expired; using it until the API answers 401", slog.Time("expiry", tok.Expiry))
+		return s
+	}
+	s.expiry = tok.Expiry.UnixNano()
+	s.hardAt = tok.Expiry.Add(-min(st.t.skew(), life/4)).UnixNano()
+	if w := st.t.window(); w > 0 {
+		s.eagerAt = tok.Expiry.Add(-min(w, life/2)).UnixNano()
+		s.eagerNext.Store(s.eagerAt)
+	}
+	return s
+}

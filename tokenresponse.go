@@ -1,0 +1,282 @@
+package bearerkit
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bearerkit/bearerkit/internal/jwtexp"
+	"github.com/bearerkit/bearerkit/internal/redact"
+)
+
+// maxTokenBody is the most of a token response that is read. A larger body
+// is an error, never a truncated success.
+const maxTokenBody = 1 << 20
+
+// maxLifetime caps expires_in so that a hostile value cannot overflow a
+// time.Duration.
+const maxLifetime = 10 * 365 * 24 * time.Hour
+
+var errBodyTooLarge = errors.New("response body larger than 1 MiB")
+
+// readLimited reads all of r, or fails if it holds more than maxTokenBody
+// bytes.
+func readLimited(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxTokenBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxTokenBody {
+		return nil, errBodyTooLarge
+	}
+	return b, nil
+}
+
+// tokenFields is the RFC 6749 §5.1 response, plus Dataddo's realm_id and
+// provider. Numbers may come as strings.
+type tokenFields struct {
+	AccessToken  string          `json:"access_token"`
+	TokenType    string          `json:"token_type"`
+	RefreshToken string          `json:"refresh_token"`
+	ExpiresIn    json.RawMessage `json:"expires_in"`
+	RealmID      json.RawMessage `json:"realm_id"`
+	Provider     string          `json:"provider"`
+}
+
+// errorFields is the RFC 6749 §5.2 error response, plus the
+// {"statusCode", "message"} shape some platforms use.
+type errorFields struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description"`
+	Message     string `json:"message"`
+}
+
+// parseTokenResponse turns a token endpoint's answer into a Token, or into
+// an *AuthError that says what came back. It closes nothing: the caller owns
+// resp.Body. secrets are scrubbed from every string the server supplied.
+func parseTokenResponse(resp *http.Response, grant, endpoint string, secrets []string) (*Token, error) {
+	fail := func(err error) *AuthError {
+		return newAuthError(resp, grant, endpoint, err, secrets)
+	}
+	body, err := readLimited(resp.Body)
+	if err != nil {
+		return nil, fail(fmt.Errorf("reading the response: %w", err))
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		e := fail(nil)
+		var ef errorFields
+		if json.Unmarshal(body, &ef) == nil {
+			e.Code = redact.Clip(redact.Scrub(ef.Error, secrets...), 100)
+			desc := ef.Description
+			if desc == "" {
+				desc = ef.Message
+			}
+			e.Description = redact.Clip(redact.Scrub(desc, secrets...), 300)
+		} else {
+			e.ContentType = contentType(resp)
+		}
+		return nil, e
+	}
+	var tf tokenFields
+	if err := decodeTokenBody(resp, body, &tf); err != nil {
+		e := fail(err)
+		e.ContentType = contentType(resp)
+		return nil, e
+	}
+	tok, err := tf.token(time.Now())
+	if err != nil {
+		e := fail(err)
+		e.ContentType = contentType(resp)
+		return nil, e
+	}
+	return tok, nil
+}
+
+// decodeTokenBody decodes a JSON or form-encoded token body into tf.
+func decodeTokenBody(resp *http.Response, body []byte, tf *tokenFields) error {
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	trimmed := bytes.TrimSpace(body)
+	switch {
+	case mt == "application/x-www-form-urlencoded" || (mt == "text/plain" && !bytes.HasPrefix(trimmed, []byte("{"))):
+		vals, err := url.ParseQuery(string(trimmed))
+		if err != nil {
+			return errors.New("malformed form-encoded token response")
+		}
+		tf.AccessToken = vals.Get("access_token")
+		tf.TokenType = vals.Get("token_type")
+		tf.RefreshToken = vals.Get("refresh_token")
+		if v := vals.Get("expires_in"); v != "" {
+			tf.ExpiresIn = json.RawMessage(strconv.Quote(v))
+		}
+		if v := vals.Get("realm_id"); v != "" {
+			tf.RealmID = json.RawMessage(strconv.Quote(v))
+		}
+		tf.Provider = vals.Get("provider")
+		return nil
+	case mt == "" || mt == "text/plain" || mt == "application/json" || strings.HasSuffix(mt, "+json"):
+		if err := json.Unmarshal(trimmed, tf); err != nil {
+			return errors.New("malformed JSON token response")
+		}
+		return nil
+	default:
+		return errors.New("token response is not JSON")
+	}
+}
+
+// token validates the decoded fields and builds the Token.
+func (tf *tokenFields) token(now time.Time) (*Token, error) {
+	if tf.AccessToken == "" {
+		return nil, errors.New("token response has no access_token")
+	}
+	if !validHeaderToken(tf.AccessToken) {
+		return nil, errors.New("access_token has characters that cannot be sent in a header")
+	}
+	if tf.TokenType != "" && !strings.EqualFold(tf.TokenType, "bearer") {
+		return nil, fmt.Errorf("unsupported token_type %q (only bearer tokens are supported)", redact.Clip(tf.TokenType, 40))
+	}
+	realm, err := stringOrNumber(tf.RealmID)
+	if err != nil {
+		return nil, errors.New("malformed realm_id in token response")
+	}
+	if !validHeaderToken(tf.Provider) || !validHeaderToken(realm) {
+		return nil, errors.New("realm_id or provider has characters that cannot be sent in a header")
+	}
+	t := &Token{
+		AccessToken:  accessValue(tf.AccessToken),
+		TokenType:    tf.TokenType,
+		RefreshToken: tf.RefreshToken,
+		RealmID:      realm,
+		Provider:     tf.Provider,
+	}
+	secs, err := stringOrNumber(tf.ExpiresIn)
+	if err != nil {
+		return nil, errors.New("malformed expires_in in token response")
+	}
+	t.Expiry = expiryFrom(secs, t.AccessToken, now)
+	return t, nil
+}
+
+// expiryFrom turns an expires_in value (seconds, possibly empty) into an
+// expiry. A missing, zero, negative or unreadable lifetime falls back to the
+// exp claim of a JWT access token, else to no expiry.
+func expiryFrom(secs, access string, now time.Time) time.Time {
+	if secs != "" {
+		if f, err := strconv.ParseFloat(secs, 64); err == nil && f > 0 {
+			d := maxLifetime
+			if f < maxLifetime.Seconds() {
+				d = time.Duration(f * float64(time.Second))
+			}
+			return now.Add(d)
+		}
+	}
+	if exp, ok := jwtexp.Expiry(access); ok {
+		return exp
+	}
+	return time.Time{}
+}
+
+// stringOrNumber reads a JSON string or number as a string; null or absent
+// gives "".
+func stringOrNumber(raw json.RawMessage) (string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", nil
+	}
+	if raw[0] == '"' {
+		var s string
+		err := json.Unmarshal(raw, &s)
+		return strings.TrimSpace(s), err
+	}
+	var n json.Number
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return "", err
+	}
+	return n.String(), nil
+}
+
+// validHeaderToken reports whether s can be sent in a header value: no
+// control characters, no line breaks.
+func validHeaderToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func contentType(resp *http.Response) string {
+	return redact.Clip(resp.Header.Get("Content-Type"), 100)
+}
+
+// newAuthError builds the error for an answer from a token endpoint.
+func newAuthError(resp *http.Response, grant, endpoint string, err error, secrets []string) *AuthError {
+	e := &AuthError{Grant: grant, Endpoint: endpoint, Err: scrubErr(err, secrets)}
+	if resp != nil {
+		e.StatusCode = resp.StatusCode
+		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	return e
+}
+
+// retryAfter parses a Retry-After header: delay-seconds or an HTTP date.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		if n > int64(maxLifetime/time.Second) {
+			return maxLifetime
+		}
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// scrubbedError is an error whose message had secrets taken out. It
+// answers errors.Is for its cause (context.Canceled, say) but does not
+// unwrap to it, since the cause's own message holds the secret.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string          { return e.msg }
+func (e *scrubbedError) Is(target error) bool { return errors.Is(e.err, target) }
+
+func scrubErr(err error, secrets []string) error {
+	if err == nil {
+		return nil
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		// http.Client puts the full URL in its errors; keep it without
+		// user information and query.
+		cp := *ue
+		cp.URL = redact.URL(ue.URL)
+		if cp.Err != nil {
+			cp.Err = scrubErr(cp.Err, secrets)
+		}
+		err = &cp
+	}
+	msg := err.Error()
+	if s := redact.Scrub(msg, secrets...); s != msg {
+		return &scrubbedError{msg: s, err: err}
+	}
+	return err
+}

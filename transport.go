@@ -1,0 +1,190 @@
+package bearerkit
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/bearerkit/bearerkit/internal/redact"
+)
+
+// Defaults of the Transport's zero-valued fields.
+const (
+	DefaultExpirySkew    = 30 * time.Second
+	DefaultRefreshWindow = 5 * time.Minute
+	DefaultCoolDown      = time.Minute
+	DefaultRenewTimeout  = 30 * time.Second
+)
+
+// Transport is an http.RoundTripper that authenticates requests with
+// tokens from Auth: it adds "Authorization: Bearer …" (and X-realm-id /
+// X-provider when the token has them), renews the token before it expires,
+// and when the API answers 401 renews it and sends the request once more.
+//
+// This departs on purpose from the http.RoundTripper contract, which says a
+// RoundTripper should not handle authentication: that is this one's job. It
+// keeps the rest of the contract: the caller's *http.Request is never
+// modified (a shallow copy with a new header map is sent), and the request
+// body is always closed.
+//
+// Renewals are single-flight: however many requests need a new token at
+// once, Auth is called once and they all get its result. A Transport is
+// safe for concurrent use. Set its fields before first use and do not
+// change or copy it afterwards. The zero value of every field but Auth is
+// usable.
+type Transport struct {
+	// Auth obtains tokens. A nil Auth fails every authenticated request
+	// with an error wrapping ErrInvalidOption.
+	Auth Authenticator
+
+	// Base sends the requests; nil means http.DefaultTransport, looked up
+	// at call time (so httpmock.Activate still works).
+	Base http.RoundTripper
+
+	// Origins restricts credentials to these origins ("https://host:port";
+	// a full URL is reduced to its origin). Requests elsewhere, such as a
+	// redirect to another host, are sent without credentials. Nil means any
+	// origin (NewClient sets it to the base URL's origin).
+	Origins []string
+
+	// AllowInsecureHTTP allows credentials over plain http:// to hosts that
+	// are not loopback. Loopback hosts are always allowed.
+	AllowInsecureHTTP bool
+
+	// Store persists the token: loaded at first use, saved after every
+	// renewal before any request uses the new token. Nil keeps it in
+	// memory only.
+	Store TokenStore
+
+	// ExpirySkew renews a token this long before its Expiry (never more
+	// than a quarter of its lifetime). Zero means DefaultExpirySkew;
+	// negative means none.
+	ExpirySkew time.Duration
+
+	// RefreshWindow starts one background renewal this long before Expiry
+	// (never more than half the token's lifetime), while requests keep
+	// using the still-valid token; if it fails, they use that token until
+	// it expires. Zero means DefaultRefreshWindow; negative turns
+	// background renewal off.
+	RefreshWindow time.Duration
+
+	// CoolDown is how long a refused login (wrong password, dead refresh
+	// token with nothing to fall back to) is answered from memory, with the
+	// same error, before the server is asked again. Zero means
+	// DefaultCoolDown; negative turns it off.
+	CoolDown time.Duration
+
+	// RenewTimeout bounds one renewal, retries included. It runs detached
+	// from the request that started it, so a caller that gives up does not
+	// cancel it for the others. Zero means DefaultRenewTimeout.
+	RenewTimeout time.Duration
+
+	// Cookies, when set, sends the token as cookies with these names
+	// instead of as headers.
+	Cookies *CookieNames
+
+	// OnToken, when set, is called with each new token, after it is saved
+	// and before any request uses it. It must not block for long.
+	OnToken func(Token)
+
+	// Logger receives debug, warning and error records about renewals;
+	// nil means no logging. Records never hold secrets.
+	Logger *slog.Logger
+
+	st atomic.Value // *state, created at first use
+}
+
+// RoundTrip sends req with credentials if its origin is one of Origins (or
+// Origins is nil), renewing the token as needed, and replays it once after
+// a 401 if its body can be replayed (nil, http.NoBody, or GetBody set).
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	st := t.state()
+	if !st.applies(req.URL) {
+		return t.base().RoundTrip(req)
+	}
+	if err := st.check(req); err != nil {
+		closeRequestBody(req)
+		return nil, err
+	}
+	ctx := req.Context()
+	s, err := t.acquire(ctx, st)
+	if err != nil {
+		closeRequestBody(req)
+		return nil, err
+	}
+	base := t.base()
+	resp, err := base.RoundTrip(authorize(req, s.headers))
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+
+	// 401: the token that request carried is dead.
+	st.log(slog.LevelDebug, "bearerkit: API answered 401; renewing", slog.Uint64("generation", s.gen), slog.String("www_authenticate", redact.Clip(resp.Header.Get("WWW-Authenticate"), 200)))
+	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	ns, rerr := t.renew(ctx, st, s, reason401)
+	if !replayable {
+		return resp, nil
+	}
+	if rerr != nil {
+		closeBody(resp)
+		return nil, rerr
+	}
+	r2 := authorize(req, ns.headers)
+	if req.Body != nil && req.Body != http.NoBody {
+		body, err := req.GetBody()
+		if err != nil {
+			closeBody(resp)
+			return nil, fmt.Errorf("bearerkit: rewinding the request body for replay: %w", err)
+		}
+		r2.Body = body
+	}
+	closeBody(resp)
+	return base.RoundTrip(r2)
+}
+
+// CloseIdleConnections closes the idle connections of Base, if it can.
+func (t *Transport) CloseIdleConnections() {
+	type closeIdler interface{ CloseIdleConnections() }
+	if ci, ok := t.base().(closeIdler); ok {
+		ci.CloseIdleConnections()
+	}
+}
+
+func (t *Transport) base() http.RoundTripper {
+	if t.Base != nil {
+		return t.Base
+	}
+	return http.DefaultTransport
+}
+
+func closeRequestBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+func (t *Transport) fields() []redact.Field {
+	return []redact.Field{
+		{Name: "Auth", Value: t.Auth},
+		{Name: "Origins", Value: t.Origins},
+		{Name: "AllowInsecureHTTP", Value: t.AllowInsecureHTTP},
+	}
+}
+
+// String describes the transport without secrets.
+func (t Transport) String() string { return redact.String("bearerkit.Transport", t.fields()...) }
+
+// GoString is the %#v form, without secrets.
+func (t Transport) GoString() string { return redact.GoString("bearerkit.Transport", t.fields()...) }
+
+// Format makes every fmt verb print String (GoString for %#v).
+func (t Transport) Format(f fmt.State, verb rune) {
+	redact.Format(f, verb, t.String(), t.GoString())
+}
+
+// LogValue is the slog form, without secrets.
+func (t Transport) LogValue() slog.Value { return redact.LogValue(t.fields()...) }
+
+var errNoAuth = fmt.Errorf("%w: Transport has no Authenticator", ErrInvalidOption)
