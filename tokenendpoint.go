@@ -111,3 +111,18 @@ func send(req *http.Request, hc *http.Client, grant string, secrets []string) (*
 	}
 	return resp, nil
 }
+
+// expectOK sends a request whose answer carries no token (revocation) and
+// turns a non-2xx answer into an *AuthError.
+func expectOK(req *http.Request, hc *http.Client, grant string, secrets []string) error {
+	resp, err := send(req, hc, grant, secrets)
+	if err != nil {
+		return err
+	}
+	defer closeBody(resp)
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return nil
+	}
+	_, err = parseTokenResponse(resp, grant, redact.URL(req.URL.String()), secrets)
+	return err
+}
