@@ -101,6 +101,7 @@ func (k Keycloak) fields() []redact.Field {
 		{Name: "Username", Value: k.Username},
 		{Name: "Password", Value: k.Password, Secret: true},
 		{Name: "Scopes", Value: k.Scopes},
+		{Name: "AuthStyle", Value: k.AuthStyle},
 		{Name: "HTTPClient", Value: k.HTTPClient},
 	}
 }

@@ -23,6 +23,11 @@ type OpenIDConfiguration struct {
 	GrantTypesSupported               []string `json:"grant_types_supported,omitempty"`
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported,omitempty"`
 
+	// AuthStyle is how the grants and the Revoker built from this
+	// configuration send a client secret; zero is HTTP Basic. Set it after
+	// Discover for a client registered with client_secret_post.
+	AuthStyle AuthStyle `json:"-"`
+
 	httpClient *http.Client
 }
 
@@ -78,19 +83,19 @@ func Discover(ctx context.Context, issuer string, hc *http.Client) (*OpenIDConfi
 // for a public client (DataClarity's dc-ui).
 func (c *OpenIDConfiguration) PasswordLogin(clientID, clientSecret, username, password string, scopes ...string) Authenticator {
 	return Fallback(
-		RefreshGrant{TokenURL: c.TokenEndpoint, ClientID: clientID, ClientSecret: clientSecret, HTTPClient: c.httpClient},
-		PasswordGrant{TokenURL: c.TokenEndpoint, ClientID: clientID, ClientSecret: clientSecret, Username: username, Password: password, Scopes: scopes, HTTPClient: c.httpClient},
+		RefreshGrant{TokenURL: c.TokenEndpoint, ClientID: clientID, ClientSecret: clientSecret, AuthStyle: c.AuthStyle, HTTPClient: c.httpClient},
+		PasswordGrant{TokenURL: c.TokenEndpoint, ClientID: clientID, ClientSecret: clientSecret, Username: username, Password: password, Scopes: scopes, AuthStyle: c.AuthStyle, HTTPClient: c.httpClient},
 	)
 }
 
 // ClientCredentials returns the client credentials grant at the token
-// endpoint, the secret sent by HTTP Basic.
+// endpoint, the secret sent as AuthStyle says.
 func (c *OpenIDConfiguration) ClientCredentials(clientID, clientSecret string, scopes ...string) ClientCredentials {
-	return ClientCredentials{TokenURL: c.TokenEndpoint, ClientID: clientID, ClientSecret: clientSecret, Scopes: scopes, HTTPClient: c.httpClient}
+	return ClientCredentials{TokenURL: c.TokenEndpoint, ClientID: clientID, ClientSecret: clientSecret, Scopes: scopes, AuthStyle: c.AuthStyle, HTTPClient: c.httpClient}
 }
 
 // Revoker returns an RFC 7009 Revoker at the revocation endpoint (empty
 // URL, and so an error on use, when the provider has none).
 func (c *OpenIDConfiguration) Revoker(clientID, clientSecret string) Revoker {
-	return Revoker{URL: c.RevocationEndpoint, ClientID: clientID, ClientSecret: clientSecret, HTTPClient: c.httpClient}
+	return Revoker{URL: c.RevocationEndpoint, ClientID: clientID, ClientSecret: clientSecret, AuthStyle: c.AuthStyle, HTTPClient: c.httpClient}
 }
