@@ -1,8 +1,12 @@
 package bearerkit
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -22,7 +26,24 @@ type Client struct {
 	auth      Authenticator
 	transport *Transport
 	http      *http.Client
+
+	userAgent string
+	common    service // shared by the services below
+
+	// Sources is the data sources API: the sources grid, previews and
+	// data-quality detection.
+	Sources *SourcesService
+
+	// APITokens is the API tokens of the account (/tokens).
+	APITokens *APITokensService
+
+	// Authorizers is the authorized services (/services): the OAuth or
+	// credential connections sources and destinations use.
+	Authorizers *AuthorizersService
 }
+
+// service is what every service holds: the Client it calls.
+type service struct{ client *Client }
 
 // NewClient returns a Client of the API at baseURL that authenticates with
 // auth. baseURL must be https, or http to a loopback host (or any host with
@@ -72,6 +93,14 @@ func NewClient(baseURL string, auth Authenticator, opts ...Option) (*Client, err
 	}
 	c.transport = tr
 	c.http = hc
+	c.userAgent = cfg.userAgent
+	if c.userAgent == "" {
+		c.userAgent = defaultUserAgent
+	}
+	c.common.client = c
+	c.Sources = (*SourcesService)(&c.common)
+	c.APITokens = (*APITokensService)(&c.common)
+	c.Authorizers = (*AuthorizersService)(&c.common)
 	return c, nil
 }
 
@@ -118,7 +147,7 @@ func (c Client) fields() []redact.Field {
 	}
 	return []redact.Field{
 		{Name: "BaseURL", Value: base, URL: true},
-		{Name: "Auth", Value: c.auth},
+		{Name: "Auth", Value: printable(c.auth)},
 	}
 }
 
@@ -133,3 +162,130 @@ func (c Client) Format(f fmt.State, verb rune) { redact.Format(f, verb, c.String
 
 // LogValue is the slog form, without secrets.
 func (c Client) LogValue() slog.Value { return redact.LogValue(c.fields()...) }
+
+// defaultUserAgent is the User-Agent of requests made by NewRequest unless
+// WithUserAgent says otherwise.
+const defaultUserAgent = "bearerkit-go"
+
+// NewRequest returns an API request: path, relative to the base URL (for
+// example "sources/42/preview?limit=10"), is resolved against it, and body,
+// when not nil, is sent as JSON with a Content-Type of application/json.
+// The request accepts JSON and carries the Client's User-Agent; its body
+// can be replayed, so a request answered 401 is sent again with a renewed
+// token.
+//
+// path must stay under the base URL: an absolute URL, a path starting with
+// "/" (which would drop the base path, such as /api/v2/), and "." or ".."
+// segments are refused with an error wrapping ErrInvalidOption. Escape
+// every value put into path with url.PathEscape, as the services do; for
+// URLs elsewhere, use HTTPClient directly.
+func (c *Client) NewRequest(ctx context.Context, method, path string, body any) (*http.Request, error) {
+	u, err := c.resolve(path)
+	if err != nil {
+		return nil, err
+	}
+	var buf io.Reader
+	if body != nil {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(body); err != nil {
+			return nil, fmt.Errorf("bearerkit: NewRequest: encoding the body: %w", err)
+		}
+		buf = bytes.NewReader(b.Bytes())
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), buf)
+	if err != nil {
+		return nil, fmt.Errorf("bearerkit: NewRequest: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("User-Agent", c.userAgent)
+	return req, nil
+}
+
+// resolve resolves a relative path against the base URL, refusing anything
+// that would leave it.
+func (c *Client) resolve(path string) (*url.URL, error) {
+	bad := func(why string) error {
+		return fmt.Errorf("%w: NewRequest: path %q %s", ErrInvalidOption, redact.Clip(redact.URL(path), 200), why)
+	}
+	if strings.HasPrefix(path, "/") {
+		return nil, bad("must be relative to the base URL, without a leading slash")
+	}
+	ref, err := url.Parse(path)
+	if err != nil {
+		return nil, bad("is not a valid URL path")
+	}
+	if ref.IsAbs() || ref.Host != "" || ref.User != nil || ref.Opaque != "" {
+		return nil, bad("must be relative to the base URL, not an absolute URL")
+	}
+	for seg := range strings.SplitSeq(ref.EscapedPath(), "/") {
+		if seg == "." || seg == ".." {
+			return nil, bad("must not have . or .. segments")
+		}
+	}
+	ref.Fragment, ref.RawFragment = "", ""
+	return c.baseURL.ResolveReference(ref), nil
+}
+
+// Do sends an API request, such as one from NewRequest, and reads the
+// answer, which it always closes. It uses req's context.
+//
+// A 2xx answer's JSON body is decoded into v, a pointer (an empty body
+// leaves it alone); if v is an io.Writer the body is copied into it
+// instead; if v is nil the body is discarded. Any other status gives an
+// *APIError (see CheckResponse) along with the Response. When no answer
+// came, the error is the one from http.Client.Do: a *url.Error wrapping,
+// for instance, an *AuthError when logging in failed.
+//
+// Do is safe for concurrent use.
+func (c *Client) Do(req *http.Request, v any) (*Response, error) {
+	resp, err := c.bareDo(req)
+	if err != nil {
+		return resp, err
+	}
+	defer closeBody(resp.Response)
+	switch v := v.(type) {
+	case nil:
+	case io.Writer:
+		if _, err := io.Copy(v, resp.Body); err != nil {
+			return resp, fmt.Errorf("bearerkit: %s %s: reading the response: %w", req.Method, redact.URL(req.URL.String()), err)
+		}
+	default:
+		dec := json.NewDecoder(resp.Body)
+		if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+			return resp, decodeError(resp.Response, err)
+		}
+	}
+	return resp, nil
+}
+
+// bareDo sends req and checks the status. On success the caller must close
+// the body; on an *APIError it is already closed.
+func (c *Client) bareDo(req *http.Request) (*Response, error) {
+	if req == nil {
+		return nil, fmt.Errorf("%w: Do: nil request", ErrInvalidOption)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckResponse(resp); err != nil {
+		closeBody(resp)
+		return newResponse(resp), err
+	}
+	return newResponse(resp), nil
+}
+
+// decodeError describes a 2xx answer whose body is not the expected JSON.
+func decodeError(resp *http.Response, err error) error {
+	var method, u string
+	if resp.Request != nil {
+		method, u = resp.Request.Method, redact.URL(resp.Request.URL.String())
+	}
+	return fmt.Errorf("bearerkit: %s %s: the response is not the expected JSON (content type %q): %w",
+		method, u, redact.Clip(resp.Header.Get("Content-Type"), 100), err)
+}

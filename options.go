@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/bearerkit/bearerkit/internal/redact"
 )
 
 // Option configures a Client. Options validate their input: NewClient
@@ -17,6 +20,7 @@ type config struct {
 	httpClient *http.Client
 	transport  Transport // its Auth, Base and Origins are set by NewClient
 	origins    []string
+	userAgent  string
 }
 
 // WithHTTPClient makes hc the base of the Client: its Transport sends the
@@ -149,6 +153,19 @@ func durationOption(name string, d time.Duration, field func(*config) *time.Dura
 		default:
 			*field(c) = d
 		}
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent header of the requests NewRequest makes
+// (default "bearerkit-go"). An empty ua, or one with control characters, is
+// an error.
+func WithUserAgent(ua string) Option {
+	return func(c *config) error {
+		if strings.TrimSpace(ua) == "" || !validHeaderToken(ua) {
+			return fmt.Errorf("%w: WithUserAgent(%q): must be a non-empty header value", ErrInvalidOption, redact.Clip(ua, 100))
+		}
+		c.userAgent = ua
 		return nil
 	}
 }

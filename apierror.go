@@ -1,0 +1,237 @@
+package bearerkit
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/bearerkit/bearerkit/internal/redact"
+)
+
+// maxErrorBody is the most of an error answer that CheckResponse reads.
+const maxErrorBody = 1 << 20
+
+// ErrAuthorizerInUse is matched (errors.Is) by the *APIError that
+// AuthorizersService.Delete returns when the platform refuses to delete an
+// authorizer that a source or destination still uses. errors.As on the same
+// error finds the *APIError, whose Message says which ones.
+var ErrAuthorizerInUse = errors.New("bearerkit: the authorizer is still in use")
+
+// APIError is an API answer outside 2xx, as CheckResponse and Client.Do
+// return it. errors.As finds it.
+//
+// Its fields and its Error string never hold user information or a query
+// string from the URL; Message is clipped to 300 bytes with control
+// characters removed.
+type APIError struct {
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+
+	// Code is a machine-readable error code, when the body has one: its
+	// "error" field (RFC 6749 §5.2 style, e.g. "invalid_request"), or the
+	// "code" of an {"error": {...}} object.
+	Code string
+
+	// Message is the human-readable reason from the JSON body: its
+	// "message", else its "error_description", else its "error" (the
+	// {"statusCode", "message"} shape of Dataddo, RFC 6749 §5.2 and most
+	// others); the first line of a short text/plain body. Empty when the
+	// body said nothing readable.
+	Message string
+
+	// Method and URL are those of the request, the URL without user
+	// information, query or fragment.
+	Method, URL string
+
+	// ContentType is the Content-Type of a body that was not the expected
+	// JSON; empty otherwise.
+	ContentType string
+
+	// RetryAfter is the delay asked for by a Retry-After header (429, 503);
+	// zero when there was none.
+	RetryAfter time.Duration
+
+	// Err says why the body could not be used: it was not JSON (an HTML
+	// page from a proxy, say), or not an object, or reading it failed. Nil
+	// when the body was a JSON object or empty.
+	Err error
+
+	// kind is a sentinel that errors.Is matches (ErrAuthorizerInUse).
+	kind error
+}
+
+// Error describes the failure: "bearerkit: " + method, URL, status, code,
+// message and, when the body was not the expected JSON, why.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("bearerkit: ")
+	if where := strings.TrimSpace(e.Method + " " + e.URL); where != "" {
+		b.WriteString(where)
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if e.kind != nil {
+		b.WriteString(": ")
+		b.WriteString(strings.TrimPrefix(e.kind.Error(), "bearerkit: "))
+	}
+	if e.Code != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Code)
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	if e.ContentType != "" {
+		fmt.Fprintf(&b, " (content type %q)", e.ContentType)
+	}
+	return b.String()
+}
+
+// Unwrap returns Err.
+func (e *APIError) Unwrap() error { return e.Err }
+
+// Is reports whether target is the sentinel this error stands for, such as
+// ErrAuthorizerInUse.
+func (e *APIError) Is(target error) bool { return e.kind != nil && target == e.kind }
+
+// errNotJSON and errNotObject are the APIError.Err of unexpected bodies.
+var (
+	errNotJSON   = errors.New("the error body is not JSON")
+	errBadJSON   = errors.New("the error body is malformed JSON")
+	errNotObject = errors.New("the error body is JSON but not an object")
+)
+
+// CheckResponse returns nil for a 2xx answer and an *APIError for any
+// other. It reads at most 1 MiB of the body and puts what it read back in
+// front of the rest, so r.Body can still be read (and must still be
+// closed) by the caller. A nil r is an error too.
+func CheckResponse(r *http.Response) error {
+	if r == nil {
+		return errors.New("bearerkit: CheckResponse: nil response")
+	}
+	if r.StatusCode >= 200 && r.StatusCode <= 299 {
+		return nil
+	}
+	e := &APIError{StatusCode: r.StatusCode}
+	if req := r.Request; req != nil {
+		e.Method = req.Method
+		if req.URL != nil {
+			e.URL = redact.URL(req.URL.String())
+		}
+	}
+	e.RetryAfter = retryAfter(r.Header.Get("Retry-After"), time.Now())
+	if r.Body == nil {
+		return e
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxErrorBody))
+	r.Body = readCloser{Reader: io.MultiReader(bytes.NewReader(body), r.Body), Closer: r.Body}
+	if err != nil {
+		e.Err = fmt.Errorf("reading the error body: %w", err)
+		return e
+	}
+	e.parseBody(body, r.Header.Get("Content-Type"))
+	return e
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// parseBody fills Code, Message and, for an unexpected body, Err and
+// ContentType.
+func (e *APIError) parseBody(body []byte, ctype string) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return
+	}
+	mt, _, _ := mime.ParseMediaType(ctype)
+	jsonType := mt == "" || mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == "text/plain" || mt == "text/json"
+	if !jsonType || (trimmed[0] != '{' && trimmed[0] != '"' && trimmed[0] != '[') {
+		e.Err, e.ContentType = errNotJSON, redact.Clip(ctype, 100)
+		if mt == "text/plain" || mt == "" {
+			line, _, _ := strings.Cut(string(trimmed), "\n")
+			e.Message = redact.Clip(strings.TrimSpace(line), 300)
+		}
+		return
+	}
+	if trimmed[0] == '"' {
+		var s string
+		if json.Unmarshal(trimmed, &s) != nil {
+			e.Err, e.ContentType = errBadJSON, redact.Clip(ctype, 100)
+			return
+		}
+		e.Message = redact.Clip(strings.TrimSpace(s), 300)
+		return
+	}
+	if trimmed[0] == '[' {
+		if !json.Valid(trimmed) {
+			e.Err, e.ContentType = errBadJSON, redact.Clip(ctype, 100)
+			return
+		}
+		e.Err = errNotObject
+		return
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(trimmed, &m) != nil {
+		e.Err, e.ContentType = errBadJSON, redact.Clip(ctype, 100)
+		return
+	}
+	str := func(raw json.RawMessage) string {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return ""
+		}
+		return strings.TrimSpace(s)
+	}
+	msg := str(m["message"])
+	if msg == "" {
+		msg = str(m["error_description"])
+	}
+	code := str(m["error"])
+	if code == "" {
+		// {"error": {"code": ..., "message": ...}}
+		var inner map[string]json.RawMessage
+		if json.Unmarshal(m["error"], &inner) == nil {
+			code, _ = stringOrNumber(inner["code"])
+			if msg == "" {
+				msg = str(inner["message"])
+			}
+		}
+	}
+	if msg == "" {
+		// {"error": "Not Found"} with nothing else: the error is the message.
+		msg, code = code, ""
+	}
+	e.Code = redact.Clip(code, 100)
+	e.Message = redact.Clip(msg, 300)
+}
+
+// inUse reports whether err is the refusal to delete an authorizer that is
+// still used: a 409 Conflict, or a 400, 403, 412 or 422 whose message says
+// so.
+func inUse(e *APIError) bool {
+	switch e.StatusCode {
+	case http.StatusConflict:
+		return true
+	case http.StatusBadRequest, http.StatusForbidden, http.StatusPreconditionFailed, http.StatusUnprocessableEntity:
+		m := strings.ToLower(e.Message + " " + e.Code)
+		for _, s := range []string{"in use", "used by", "is used", "still used", "being used", "in_use"} {
+			if strings.Contains(m, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
