@@ -105,7 +105,7 @@ func (e *AuthError) Unwrap() error { return e.Err }
 // 429. A rejected credential is not temporary.
 func (e *AuthError) Temporary() bool {
 	if e.StatusCode == 0 {
-		return e.Err != nil && !errors.Is(e.Err, context.Canceled) && !errors.Is(e.Err, context.DeadlineExceeded) && !errors.Is(e.Err, ErrNoRefreshToken) && !errors.Is(e.Err, ErrInsecureHTTP)
+		return e.Err != nil && !errors.Is(e.Err, context.Canceled) && !errors.Is(e.Err, context.DeadlineExceeded) && !errors.Is(e.Err, ErrNoRefreshToken) && !errors.Is(e.Err, ErrInsecureHTTP) && !errors.Is(e.Err, ErrInvalidOption)
 	}
 	return e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests
 }
@@ -145,8 +145,9 @@ func isTransient(err error) bool {
 }
 
 // isRefused reports whether a failed renewal means the credentials were
-// refused, so that asking again at once would only hammer the server (and
-// perhaps lock the account): the cool-down applies.
+// refused, or the endpoint is wrong (any 4xx but 408 and 429), so that
+// asking again at once would only hammer the server, resend the password
+// and perhaps lock the account: the cool-down applies.
 func isRefused(err error) bool {
 	if errors.Is(err, ErrNoRefreshToken) || errors.Is(err, ErrTokenRejected) {
 		return true
@@ -155,5 +156,6 @@ func isRefused(err error) bool {
 	if !errors.As(err, &ae) {
 		return false
 	}
-	return ae.Rejected() || ae.StatusCode == http.StatusBadRequest || ae.StatusCode == http.StatusForbidden
+	c := ae.StatusCode
+	return ae.Rejected() || (c >= 400 && c <= 499 && c != http.StatusRequestTimeout && c != http.StatusTooManyRequests)
 }
