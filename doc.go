@@ -1,3 +1,76 @@
-// Package bearerkit is a client SDK for data platforms whose APIs take bearer
-// tokens.
+// Package bearerkit is a client SDK for data platforms whose APIs take
+// bearer tokens: Dataddo, ONE DATA, DataClarity (Keycloak / OpenID
+// Connect) and token services with /auth/password and /auth/refresh.
+//
+// Every request goes through one http.RoundTripper, the Transport. It adds
+// "Authorization: Bearer …" (and Dataddo's X-realm-id / X-provider) from
+// its token, renews the token before it expires or when the API answers
+// 401, sends the request once more, and falls back to a full password login
+// only when the refresh token itself is dead.
+//
+//	c, err := bearerkit.NewClient("https://headless.dataddo.com/customer-api/v1",
+//		bearerkit.Dataddo{BaseURL: base, Email: email, Password: password})
+//	resp, err := c.HTTPClient().Get(base + "/sources")
+//
+// # Authentication
+//
+// An Authenticator obtains tokens. The grants of RFC 6749 are plain config
+// structs: PasswordGrant, RefreshGrant and ClientCredentials. "Refresh, then
+// log in again" is composition: Fallback(&RefreshGrant{…}, &PasswordGrant{…})
+// moves to the login only when the refresh token is dead (ErrNoRefreshToken,
+// 401, invalid_grant), never because of a network error, a 5xx or a 429.
+// The presets Dataddo, OneData, AuthAPI and Keycloak speak each platform's
+// protocol; Discover builds grants from an OpenID Provider's discovery
+// document; StaticToken uses a token pasted from a browser as is.
+//
+// # Token lifecycle
+//
+// The first request logs in. A token is renewed ExpirySkew (30 s) before
+// its Expiry; inside the RefreshWindow (5 min) one background renewal
+// starts while requests keep the still-valid token. A 401 renews the token
+// that request carried and replays the request once, rewinding its body
+// with GetBody; 403 never renews. A refused login (wrong password) is
+// answered from memory for a cool-down (1 min), so a wrong password cannot
+// lock an account; transient token-endpoint failures are retried at most
+// twice, honouring Retry-After. A TokenStore (FileStore, MemoryStore)
+// keeps the newest refresh token across restarts.
+//
+// Credentials go only to the Client's base origin and the origins added
+// with WithOrigins, and never over plain http to a host that is not
+// loopback unless WithInsecureHTTP says so.
+//
+// # Concurrency
+//
+// Client, Transport, the grants and presets are safe for concurrent use.
+// Renewal is single-flight: N requests that need a new token at once cause
+// one Authenticate call, and all get its result. Requests read the current
+// token without a lock. A caller whose context ends returns at once, while
+// the shared renewal goes on for the others, bounded by RenewTimeout.
+//
+// # Errors
+//
+// Errors start with "bearerkit: ". A failed authentication is an
+// *AuthError (errors.As finds it through the *url.Error of http.Client)
+// carrying the server's RFC 6749 error and error_description; the
+// sentinels ErrNoRefreshToken, ErrInsecureHTTP, ErrInvalidOption and
+// ErrTokenRejected work with errors.Is. No error, log record, or fmt/slog
+// rendering of a Token, grant, preset, Client or Transport ever contains a
+// password, client secret, access token or refresh token.
+//
+// # Logging
+//
+// Nothing is logged unless WithLogger (Transport.Logger) gives a
+// *slog.Logger; records never hold secrets.
+//
+// # Web apps
+//
+// CookieNames, DataddoCookies and WithCookies carry the token as cookies
+// (Dataddo's web flow) instead of headers.
+//
+// # Testing
+//
+// Package bearerkittest has emulators of the five platforms and httpmock
+// helpers. Code that uses bearerkit works with httpmock.Activate (the
+// default transports are looked up at call time) and with
+// httpmock.ActivateNonDefault(client.HTTPClient()).
 package bearerkit
