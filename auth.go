@@ -3,7 +3,10 @@ package bearerkit
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
+
+	"github.com/bearerkit/bearerkit/internal/redact"
 )
 
 // Authenticator obtains tokens. The Transport calls it when it has no
@@ -76,10 +79,43 @@ func (f fallback) Authenticate(ctx context.Context, prev *Token) (*Token, error)
 func (f fallback) String() string {
 	parts := make([]string, len(f))
 	for i, a := range f {
-		parts[i] = fmt.Sprint(a)
+		parts[i] = fmt.Sprint(printable(a))
 	}
 	return "bearerkit.Fallback(" + strings.Join(parts, ", ") + ")"
 }
 
 // GoString is the %#v form: the same as String.
 func (f fallback) GoString() string { return f.String() }
+
+// Format makes every fmt verb print String, so no verb reaches the steps'
+// fields.
+func (f fallback) Format(s fmt.State, verb rune) { redact.Format(s, verb, f.String(), f.GoString()) }
+
+// LogValue is the slog form: String, so a JSON handler does not marshal the
+// steps' fields.
+func (f fallback) LogValue() slog.Value { return slog.StringValue(f.String()) }
+
+// printable is what a Transport, Client or Fallback prints for one of its
+// Authenticators. A user's Authenticator may hold secrets in plain fields, so
+// only one that prints itself (String) is shown as it chooses; any other is
+// shown by its type name.
+func printable(a Authenticator) any {
+	switch p := a.(type) {
+	case nil:
+		return nil
+	case interface {
+		fmt.Stringer
+		fmt.GoStringer
+	}:
+		return p
+	case fmt.Stringer:
+		return typeName(p.String())
+	}
+	return typeName(fmt.Sprintf("%T", a))
+}
+
+// typeName prints as itself for every verb, %#v included.
+type typeName string
+
+func (n typeName) String() string   { return string(n) }
+func (n typeName) GoString() string { return string(n) }

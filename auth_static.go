@@ -36,7 +36,7 @@ type StaticToken struct {
 // it), it fails with ErrTokenRejected: a static token cannot be renewed.
 func (s StaticToken) Authenticate(ctx context.Context, prev *Token) (*Token, error) {
 	access := accessValue(strings.TrimSpace(s.AccessToken))
-	if access == "" {
+	if access == "" || strings.EqualFold(access, "bearer") {
 		return nil, fmt.Errorf("%w: StaticToken has no AccessToken", ErrInvalidOption)
 	}
 	if !validHeaderToken(access) {

@@ -91,6 +91,7 @@ func NewClient(baseURL string, auth Authenticator, opts ...Option) (*Client, err
 		hc.Jar = base.Jar
 		hc.CheckRedirect = base.CheckRedirect
 	}
+	tr.state() // now, before tr is shared: printing tr copies it
 	c.transport = tr
 	c.http = hc
 	c.userAgent = cfg.userAgent

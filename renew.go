@@ -41,7 +41,7 @@ func (t *Transport) acquire(ctx context.Context, st *state) (*snapshot, error) {
 	now := st.now().UnixNano()
 	if s.usable(now) {
 		if s.eagerAt != 0 && now >= s.eagerAt {
-			_ = 0
+			t.startEager(st, s, now)
 		}
 		return s, nil
 	}
@@ -75,6 +75,12 @@ func (t *Transport) renew(ctx context.Context, st *state, seen *snapshot, r reas
 			if r == reason401 {
 				st.markDead(seen)
 			}
+			st.mu.Unlock()
+			return nil, err
+		}
+		if err := ctx.Err(); err != nil {
+			// The caller gave up before any renewal began: start none
+			// for it (no password is sent for a cancelled request).
 			st.mu.Unlock()
 			return nil, err
 		}

@@ -37,7 +37,7 @@ func checkTransport(ctx context.Context, u *url.URL, allow bool) error {
 		}
 		return fmt.Errorf("%w to %s (use https, or opt in with WithInsecureHTTP)", ErrInsecureHTTP, u.Hostname())
 	default:
-		return fmt.Errorf("bearerkit: unsupported URL scheme %q", u.Scheme)
+		return fmt.Errorf("%w: unsupported URL scheme %q", ErrInvalidOption, u.Scheme)
 	}
 }
 

@@ -58,7 +58,6 @@ type state struct {
 
 	mu             sync.Mutex
 	flight         *flight
-	loaded         bool // Store consulted
 	gen            uint64
 	coolErr        error // a refused renewal, answered from memory until coolUntil
 	coolUntil      time.Time
@@ -99,6 +98,14 @@ func (st *state) applies(u *url.URL) bool {
 	if st.origins == nil {
 		return true
 	}
+	// Fast path: a URL spelled exactly like an origin's normalized form
+	// (the usual case) is that origin, since originOf leaves a normalized
+	// origin as it is; this skips the lowering and port parsing below.
+	for _, a := range st.origins {
+		if u.Host == a.host && u.Scheme == a.scheme {
+			return true
+		}
+	}
 	o := originOf(u)
 	for _, a := range st.origins {
 		if a == o {
@@ -115,6 +122,9 @@ func (st *state) check(req *http.Request) error {
 	}
 	if st.t.Auth == nil {
 		return errNoAuth
+	}
+	if req.URL.Scheme == "https" { // what checkTransport allows first, without its work
+		return nil
 	}
 	return checkTransport(req.Context(), req.URL, st.t.AllowInsecureHTTP)
 }

@@ -74,27 +74,27 @@ func parseTokenResponse(resp *http.Response, grant, endpoint string, secrets []s
 		e := fail(nil)
 		var ef errorFields
 		if json.Unmarshal(body, &ef) == nil {
-			e.Code = redact.Clip(redact.Scrub(ef.Error, secrets...), 100)
+			e.Code = serverText(ef.Error, 100, secrets)
 			desc := ef.Description
 			if desc == "" {
 				desc = ef.Message
 			}
-			e.Description = redact.Clip(redact.Scrub(desc, secrets...), 300)
+			e.Description = serverText(desc, 300, secrets)
 		} else {
-			e.ContentType = contentType(resp)
+			e.ContentType = serverText(resp.Header.Get("Content-Type"), 100, secrets)
 		}
 		return nil, e
 	}
 	var tf tokenFields
 	if err := decodeTokenBody(resp, body, &tf); err != nil {
 		e := fail(err)
-		e.ContentType = contentType(resp)
+		e.ContentType = serverText(resp.Header.Get("Content-Type"), 100, secrets)
 		return nil, e
 	}
 	tok, err := tf.token(time.Now())
 	if err != nil {
 		e := fail(err)
-		e.ContentType = contentType(resp)
+		e.ContentType = serverText(resp.Header.Get("Content-Type"), 100, secrets)
 		return nil, e
 	}
 	return tok, nil
@@ -211,6 +211,13 @@ func validHeaderToken(s string) bool {
 		}
 	}
 	return true
+}
+
+// serverText makes a server-supplied string fit for an error: secrets taken
+// out, clipped to n bytes, and taken out again, since Clip turns control
+// characters into spaces and so can spell a secret ("pass\tword").
+func serverText(s string, n int, secrets []string) string {
+	return redact.Scrub(redact.Clip(redact.Scrub(s, secrets...), n), secrets...)
 }
 
 func contentType(resp *http.Response) string {

@@ -32,8 +32,9 @@ const (
 // Renewals are single-flight: however many requests need a new token at
 // once, Auth is called once and they all get its result. A Transport is
 // safe for concurrent use. Set its fields before first use and do not
-// change or copy it afterwards. The zero value of every field but Auth is
-// usable.
+// change or copy it afterwards (printing a Transport copies it: do not print
+// one of your own while its first request is in flight; NewClient's may be
+// printed at any time). The zero value of every field but Auth is usable.
 type Transport struct {
 	// Auth obtains tokens. A nil Auth fails every authenticated request
 	// with an error wrapping ErrInvalidOption.
@@ -54,7 +55,9 @@ type Transport struct {
 	AllowInsecureHTTP bool
 
 	// Store persists the token: loaded at first use, saved after every
-	// renewal before any request uses the new token. Nil keeps it in
+	// renewal before any request uses the new token. It is read again
+	// before each renewal, so Transports sharing a store use the newest
+	// token and never send a rotated-out refresh token. Nil keeps it in
 	// memory only.
 	Store TokenStore
 
@@ -167,7 +170,7 @@ func closeRequestBody(req *http.Request) {
 
 func (t *Transport) fields() []redact.Field {
 	return []redact.Field{
-		{Name: "Auth", Value: t.Auth},
+		{Name: "Auth", Value: printable(t.Auth)},
 		{Name: "Origins", Value: t.Origins},
 		{Name: "AllowInsecureHTTP", Value: t.AllowInsecureHTTP},
 	}

@@ -1,0 +1,27 @@
+package bearerkit
+
+import "time"
+
+// Test hooks for the external test package.
+
+// SetClock makes t read the time from now when it schedules renewals and
+// cool-downs. Call it after setting t's fields and before first use.
+func SetClock(t *Transport, now func() time.Time) { t.state().clock = now }
+
+// ClientTransport returns the Transport inside c's HTTPClient.
+func ClientTransport(c *Client) *Transport { return c.transport }
+
+// WaitIdle waits for the renewal in flight on t, if there is one, to be
+// published.
+func WaitIdle(t *Transport) {
+	st := t.state()
+	st.mu.Lock()
+	f := st.flight
+	st.mu.Unlock()
+	if f != nil {
+		<-f.done
+	}
+}
+
+// RetryAfter parses a Retry-After header value at now.
+func RetryAfter(v string, now time.Time) time.Duration { return retryAfter(v, now) }
