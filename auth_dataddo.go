@@ -11,7 +11,8 @@ import (
 
 // Dataddo authenticates a Dataddo account (the public and headless APIs):
 // JSON POST /auth with e-mail and password, renewal with POST /refresh
-// (the expired access token as bearer plus the refresh token), rotating the
+// (the expired access token as bearer plus the refresh token; GET /refresh
+// with X-Refresh-Token when there is no access token), rotating the
 // refresh token. It logs in with the password again only when the refresh
 // token is dead (the server answers 400 or 401 to it); a network error or
 // 5xx is returned, never answered with the password.
@@ -67,11 +68,24 @@ func (d Dataddo) refresh(ctx context.Context, prev *Token) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	req, err := jsonRequest(ctx, grant, u, map[string]string{"refresh_token": prev.RefreshToken})
-	if err != nil {
-		return nil, err
+	var req *http.Request
+	if access := accessValue(prev.AccessToken); access != "" {
+		req, err = jsonRequest(ctx, grant, u, map[string]string{"refresh_token": prev.RefreshToken})
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+access)
+	} else {
+		// No access token to send (a web session whose access-token
+		// cookie has expired, see CookieSession): the API description's
+		// form, GET /refresh with X-Refresh-Token.
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, u, http.NoBody)
+		if err != nil {
+			return nil, &AuthError{Grant: grant, Endpoint: redact.URL(u), Err: fmt.Errorf("%w: invalid BaseURL", ErrInvalidOption)}
+		}
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("X-Refresh-Token", prev.RefreshToken)
 	}
-	req.Header.Set("Authorization", "Bearer "+accessValue(prev.AccessToken))
 	if prev.RealmID != "" {
 		req.Header.Set("X-Realm-Id", prev.RealmID)
 	}

@@ -64,8 +64,12 @@
 //
 // # Web apps
 //
-// CookieNames, DataddoCookies and WithCookies carry the token as cookies
-// (Dataddo's web flow) instead of headers.
+// A Go back end that serves a browser keeps the user's token in cookies:
+// CookieSession sets the four Dataddo cookies (HttpOnly, Secure, SameSite=Lax)
+// on login, clears them on logout, reads a Token back from a request, and
+// builds a per-request Client whose renewed tokens are written back to the
+// response. WithCookies (CookieNames, DataddoCookies) makes the transport
+// itself send the credential as cookies instead of headers.
 //
 // # Testing
 //

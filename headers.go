@@ -15,13 +15,16 @@ type header struct {
 	// merge joins val to a value the caller already set (the Cookie
 	// header); otherwise val replaces it.
 	merge bool
+	// cookies, in cookie mode, names the caller's cookies that val
+	// replaces rather than joins.
+	cookies *CookieNames
 }
 
 // tokenHeaders computes the headers that carry tok: Authorization (plus
 // X-realm-id and X-provider when set), or a Cookie header in cookie mode.
 func tokenHeaders(tok *Token, cookies *CookieNames) []header {
 	if cookies != nil {
-		return []header{{key: "Cookie", val: []string{cookies.cookieHeader(tok)}, merge: true}}
+		return []header{{key: "Cookie", val: []string{cookies.cookieHeader(tok)}, merge: true, cookies: cookies}}
 	}
 	hs := make([]header, 1, 3)
 	hs[0] = header{key: "Authorization", val: []string{tok.Type() + " " + accessValue(tok.AccessToken)}}
@@ -46,8 +49,14 @@ func authorize(req *http.Request, hs []header) *http.Request {
 	for i := range hs {
 		if hs[i].merge {
 			if prev := req.Header.Values(hs[i].key); len(prev) > 0 {
-				h[hs[i].key] = []string{strings.Join(prev, "; ") + "; " + hs[i].val[0]}
-				continue
+				kept := strings.Join(prev, "; ")
+				if hs[i].cookies != nil {
+					kept = hs[i].cookies.strip(prev)
+				}
+				if kept != "" {
+					h[hs[i].key] = []string{kept + "; " + hs[i].val[0]}
+					continue
+				}
 			}
 		}
 		h[hs[i].key] = hs[i].val
