@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bearerkit/bearerkit/internal/redact"
+	"github.com/bearerkit/bearerkit/internal/wwwauth"
 )
 
 // Defaults of the Transport's zero-valued fields.
@@ -124,7 +125,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 
 	// 401: the token that request carried is dead.
-	st.log(slog.LevelDebug, "bearerkit: API answered 401; renewing", slog.Uint64("generation", s.gen), slog.String("www_authenticate", redact.Clip(resp.Header.Get("WWW-Authenticate"), 200)))
+	if st.t.Logger != nil {
+		st.log(slog.LevelDebug, "bearerkit: API answered 401; renewing", challengeAttrs(resp, s)...)
+	}
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	ns, rerr := t.renew(ctx, st, s, reason401)
 	if !replayable {
@@ -153,6 +156,22 @@ func (t *Transport) CloseIdleConnections() {
 	if ci, ok := t.base().(closeIdler); ok {
 		ci.CloseIdleConnections()
 	}
+}
+
+// challengeAttrs describes a 401 for the log: the RFC 6750 error and
+// error_description of its Bearer challenge, when it has one, with the
+// token taken out should a hostile server echo it.
+func challengeAttrs(resp *http.Response, s *snapshot) []slog.Attr {
+	attrs := []slog.Attr{slog.Uint64("generation", s.gen)}
+	text := func(v string, n int) string {
+		return redact.Scrub(redact.Clip(redact.Scrub(v, s.tok.AccessToken, s.tok.RefreshToken), n), s.tok.AccessToken, s.tok.RefreshToken)
+	}
+	if c, ok := wwwauth.Find(wwwauth.Parse(resp.Header.Get("WWW-Authenticate")), "bearer"); ok {
+		attrs = append(attrs,
+			slog.String("error", text(c.Param("error"), 100)),
+			slog.String("error_description", text(c.Param("error_description"), 200)))
+	}
+	return attrs
 }
 
 func (t *Transport) base() http.RoundTripper {
