@@ -135,35 +135,21 @@ func (st *state) log(level slog.Level, msg string, attrs ...slog.Attr) {
 	}
 }
 
-func (t *Transport) skew() time.Duration {
+// setting reads a duration field whose zero means def and whose negative
+// value means off (0).
+func setting(d, def time.Duration) time.Duration {
 	switch {
-	case t.ExpirySkew == 0:
-		return DefaultExpirySkew
-	case t.ExpirySkew < 0:
+	case d == 0:
+		return def
+	case d < 0:
 		return 0
 	}
-	return t.ExpirySkew
+	return d
 }
 
-func (t *Transport) window() time.Duration {
-	switch {
-	case t.RefreshWindow == 0:
-		return DefaultRefreshWindow
-	case t.RefreshWindow < 0:
-		return 0
-	}
-	return t.RefreshWindow
-}
-
-func (t *Transport) coolDown() time.Duration {
-	switch {
-	case t.CoolDown == 0:
-		return DefaultCoolDown
-	case t.CoolDown < 0:
-		return 0
-	}
-	return t.CoolDown
-}
+func (t *Transport) skew() time.Duration     { return setting(t.ExpirySkew, DefaultExpirySkew) }
+func (t *Transport) window() time.Duration   { return setting(t.RefreshWindow, DefaultRefreshWindow) }
+func (t *Transport) coolDown() time.Duration { return setting(t.CoolDown, DefaultCoolDown) }
 
 func (t *Transport) renewTimeout() time.Duration {
 	if t.RenewTimeout <= 0 {
