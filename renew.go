@@ -38,7 +38,7 @@ func (t *Transport) acquire(ctx context.Context, st *state) (*snapshot, error) {
 	if s != nil && s.hardAt == 0 && s.eagerAt == 0 && !s.dead {
 		return s, nil // no expiry: usable at any time, no need to read the clock
 	}
-	now := st.now().UnixNano()
+	now := st.tick()
 	if s.usable(now) {
 		if s.eagerAt != 0 && now >= s.eagerAt {
 			t.startEager(st, s, now)
@@ -64,7 +64,7 @@ func (t *Transport) renew(ctx context.Context, st *state, seen *snapshot, r reas
 	st.mu.Lock()
 	now := st.now()
 	cur := st.cur.Load()
-	if cur != nil && (seen == nil || cur.gen > seen.gen) && cur.usable(now.UnixNano()) {
+	if cur != nil && (seen == nil || cur.gen > seen.gen) && cur.usable(st.tick()) {
 		st.mu.Unlock()
 		return cur, nil
 	}
@@ -138,8 +138,9 @@ func (st *state) start(ctx context.Context, prev *snapshot, r reason) *flight {
 	return f
 }
 
-// fly runs one renewal: load the stored token at first use, else call
-// Auth (with retries), save the result, publish it, and wake the waiters.
+// fly runs one renewal: take a newer token from the Store if it has one,
+// else call Auth (with retries), save the result, publish it, log, and wake
+// the waiters.
 func (st *state) fly(parent context.Context, f *flight, prev *snapshot, r reason, limit time.Time) {
 	t := st.t
 	ctx, cancel := context.WithTimeout(parent, t.renewTimeout())

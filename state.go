@@ -16,7 +16,7 @@ type snapshot struct {
 	tok     *Token
 	gen     uint64   // increases with every new token
 	headers []header // precomputed request headers
-	expiry  int64    // unix nanoseconds of Expiry; 0: none
+	expiry  int64    // Expiry in nanoseconds since state.epoch; 0: none
 	hardAt  int64    // renew before sending from this instant on; 0: never
 	eagerAt int64    // start a background renewal from this instant on; 0: never
 	dead    bool     // an API answered 401 to it and renewal failed
@@ -56,6 +56,10 @@ type state struct {
 
 	clock func() time.Time // tests replace it; nil: time.Now
 
+	// epoch is the origin of the snapshots' instants (expiry, hardAt,
+	// eagerAt), which are nanoseconds since it.
+	epoch time.Time
+
 	mu             sync.Mutex
 	flight         *flight
 	gen            uint64
@@ -68,7 +72,7 @@ func (t *Transport) state() *state {
 	if v := t.st.Load(); v != nil {
 		return v.(*state)
 	}
-	st := &state{t: t}
+	st := &state{t: t, epoch: time.Now()}
 	for _, o := range t.Origins {
 		og, err := parseOrigin(o)
 		if err != nil {
@@ -85,6 +89,21 @@ func (t *Transport) state() *state {
 	}
 	return t.st.Load().(*state)
 }
+
+// tick is the hot path's clock: nanoseconds since epoch, read from the
+// monotonic clock, which costs about half of time.Now and ignores steps of
+// the wall clock. That clock stops while a machine sleeps, so after a
+// suspend a token may be sent past its Expiry: the API's 401 then renews it
+// and the request is replayed.
+func (st *state) tick() int64 {
+	if st.clock != nil {
+		return st.at(st.clock())
+	}
+	return int64(time.Since(st.epoch))
+}
+
+// at converts an instant to nanoseconds since epoch.
+func (st *state) at(t time.Time) int64 { return int64(t.Sub(st.epoch)) }
 
 func (st *state) now() time.Time {
 	if st.clock != nil {
@@ -172,10 +191,10 @@ func (st *state) newSnapshot(tok *Token, gen uint64, now time.Time) *snapshot {
 		st.log(slog.LevelWarn, "bearerkit: new token is already expired; using it until the API answers 401", slog.Time("expiry", tok.Expiry))
 		return s
 	}
-	s.expiry = tok.Expiry.UnixNano()
-	s.hardAt = tok.Expiry.Add(-min(st.t.skew(), life/4)).UnixNano()
+	s.expiry = st.at(tok.Expiry)
+	s.hardAt = st.at(tok.Expiry.Add(-min(st.t.skew(), life/4)))
 	if w := st.t.window(); w > 0 {
-		s.eagerAt = tok.Expiry.Add(-min(w, life/2)).UnixNano()
+		s.eagerAt = st.at(tok.Expiry.Add(-min(w, life/2)))
 		s.eagerNext.Store(s.eagerAt)
 	}
 	return s
