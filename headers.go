@@ -2,7 +2,6 @@ package bearerkit
 
 import (
 	"net/http"
-	"strings"
 )
 
 // header is one precomputed header of a token: its canonical key and a
@@ -12,11 +11,9 @@ import (
 type header struct {
 	key string
 	val []string
-	// merge joins val to a value the caller already set (the Cookie
-	// header); otherwise val replaces it.
-	merge bool
-	// cookies, in cookie mode, names the caller's cookies that val
-	// replaces rather than joins.
+	// cookies is set in cookie mode: val is then joined to the caller's
+	// Cookie header, without the caller's cookies of these names, instead
+	// of replacing it.
 	cookies *CookieNames
 }
 
@@ -24,7 +21,7 @@ type header struct {
 // X-realm-id and X-provider when set), or a Cookie header in cookie mode.
 func tokenHeaders(tok *Token, cookies *CookieNames) []header {
 	if cookies != nil {
-		return []header{{key: "Cookie", val: []string{cookies.cookieHeader(tok)}, merge: true, cookies: cookies}}
+		return []header{{key: "Cookie", val: []string{cookies.cookieHeader(tok)}, cookies: cookies}}
 	}
 	hs := make([]header, 1, 3)
 	hs[0] = header{key: "Authorization", val: []string{tok.Type() + " " + accessValue(tok.AccessToken)}}
@@ -47,13 +44,9 @@ func authorize(req *http.Request, hs []header) *http.Request {
 		h[k] = v
 	}
 	for i := range hs {
-		if hs[i].merge {
+		if hs[i].cookies != nil {
 			if prev := req.Header.Values(hs[i].key); len(prev) > 0 {
-				kept := strings.Join(prev, "; ")
-				if hs[i].cookies != nil {
-					kept = hs[i].cookies.strip(prev)
-				}
-				if kept != "" {
+				if kept := hs[i].cookies.strip(prev); kept != "" {
 					h[hs[i].key] = []string{kept + "; " + hs[i].val[0]}
 					continue
 				}
