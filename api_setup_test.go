@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/bearerkit/bearerkit"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // Test scaffolding for the API client, in go-github's style: setup mounts
@@ -585,4 +587,29 @@ func TestPathParamsAreEscaped(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestCheckResponse_scrubsEchoedCredentials(t *testing.T) {
+	t.Parallel()
+	const access, cookie, refresh = "acc-3c9f1e2d7b", "ck-77aa01f3e9", "rt-5d2e8c1b04"
+	req := httptest.NewRequest(http.MethodGet, "https://api.example.com/x", nil)
+	req.Header.Set("Authorization", "Bearer "+access)
+	req.Header.Set("Cookie", "refreshToken="+cookie)
+	req.Header.Set("X-Refresh-Token", refresh)
+	resp := &http.Response{
+		StatusCode: http.StatusUnauthorized,
+		Header:     http.Header{"Content-Type": {"application/json"}},
+		Body:       io.NopCloser(strings.NewReader(`{"error":"bad ` + refresh + `","message":"token ` + access + ` and ` + cookie + ` rejected"}`)),
+		Request:    req,
+	}
+	err := bearerkit.CheckResponse(resp)
+	var ae *bearerkit.APIError
+	require.ErrorAs(t, err, &ae)
+	for _, s := range []string{access, cookie, refresh} {
+		assert.NotContains(t, err.Error(), s)
+		assert.NotContains(t, ae.Message+ae.Code, s)
+	}
+	assert.Contains(t, ae.Message, "rejected", "the rest of the message is kept")
+	body, _ := io.ReadAll(resp.Body)
+	assert.Contains(t, string(body), access, "the body the caller reads is untouched")
 }

@@ -140,8 +140,30 @@ func CheckResponse(r *http.Response) error {
 		e.Err = fmt.Errorf("reading the error body: %w", err)
 		return e
 	}
-	e.parseBody(body, r.Header.Get("Content-Type"))
+	// A hostile or careless server may echo the credentials of the request
+	// back: take them out before anything of the body reaches the error.
+	secrets := requestSecrets(r.Request)
+	e.parseBody([]byte(redact.Scrub(string(body), secrets...)), redact.Scrub(r.Header.Get("Content-Type"), secrets...))
 	return e
+}
+
+// requestSecrets lists the credentials a request carried: the bearer
+// token, and every cookie and X-Refresh-Token value.
+func requestSecrets(req *http.Request) []string {
+	if req == nil {
+		return nil
+	}
+	var out []string
+	for _, v := range req.Header.Values("Authorization") {
+		if _, cred, ok := strings.Cut(v, " "); ok {
+			v = cred
+		}
+		out = append(out, strings.TrimSpace(v))
+	}
+	for _, c := range req.Cookies() {
+		out = append(out, c.Value)
+	}
+	return append(out, req.Header.Values("X-Refresh-Token")...)
 }
 
 type readCloser struct {
