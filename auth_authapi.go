@@ -85,3 +85,7 @@ func (a AuthAPI) Format(f fmt.State, verb rune) { redact.Format(f, verb, a.Strin
 
 // LogValue is the slog form, with the password redacted.
 func (a AuthAPI) LogValue() slog.Value { return redact.LogValue(a.fields()...) }
+
+// MarshalJSON is the JSON form, with secrets redacted, so that json.Marshal
+// and slog's JSONHandler never show them, even inside a slice or struct.
+func (a AuthAPI) MarshalJSON() ([]byte, error) { return redact.JSON(a.fields()...) }

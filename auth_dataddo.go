@@ -139,3 +139,7 @@ func (d Dataddo) Format(f fmt.State, verb rune) { redact.Format(f, verb, d.Strin
 
 // LogValue is the slog form, with the password redacted.
 func (d Dataddo) LogValue() slog.Value { return redact.LogValue(d.fields()...) }
+
+// MarshalJSON is the JSON form, with secrets redacted, so that json.Marshal
+// and slog's JSONHandler never show them, even inside a slice or struct.
+func (d Dataddo) MarshalJSON() ([]byte, error) { return redact.JSON(d.fields()...) }

@@ -117,3 +117,7 @@ func (k Keycloak) Format(f fmt.State, verb rune) { redact.Format(f, verb, k.Stri
 
 // LogValue is the slog form, with secrets redacted.
 func (k Keycloak) LogValue() slog.Value { return redact.LogValue(k.fields()...) }
+
+// MarshalJSON is the JSON form, with secrets redacted, so that json.Marshal
+// and slog's JSONHandler never show them, even inside a slice or struct.
+func (k Keycloak) MarshalJSON() ([]byte, error) { return redact.JSON(k.fields()...) }

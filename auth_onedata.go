@@ -96,3 +96,7 @@ func (o OneData) Format(f fmt.State, verb rune) { redact.Format(f, verb, o.Strin
 
 // LogValue is the slog form, with the password redacted.
 func (o OneData) LogValue() slog.Value { return redact.LogValue(o.fields()...) }
+
+// MarshalJSON is the JSON form, with secrets redacted, so that json.Marshal
+// and slog's JSONHandler never show them, even inside a slice or struct.
+func (o OneData) MarshalJSON() ([]byte, error) { return redact.JSON(o.fields()...) }

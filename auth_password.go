@@ -80,3 +80,7 @@ func (g PasswordGrant) Format(f fmt.State, verb rune) {
 
 // LogValue is the slog form, with secrets redacted.
 func (g PasswordGrant) LogValue() slog.Value { return redact.LogValue(g.fields()...) }
+
+// MarshalJSON is the JSON form, with secrets redacted, so that json.Marshal
+// and slog's JSONHandler never show them, even inside a slice or struct.
+func (g PasswordGrant) MarshalJSON() ([]byte, error) { return redact.JSON(g.fields()...) }

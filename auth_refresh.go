@@ -89,3 +89,7 @@ func (g RefreshGrant) Format(f fmt.State, verb rune) {
 
 // LogValue is the slog form, with the secret redacted.
 func (g RefreshGrant) LogValue() slog.Value { return redact.LogValue(g.fields()...) }
+
+// MarshalJSON is the JSON form, with secrets redacted, so that json.Marshal
+// and slog's JSONHandler never show them, even inside a slice or struct.
+func (g RefreshGrant) MarshalJSON() ([]byte, error) { return redact.JSON(g.fields()...) }

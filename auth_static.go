@@ -79,3 +79,7 @@ func (s StaticToken) Format(f fmt.State, verb rune) {
 
 // LogValue is the slog form, with the secret redacted.
 func (s StaticToken) LogValue() slog.Value { return redact.LogValue(s.fields()...) }
+
+// MarshalJSON is the JSON form, with secrets redacted, so that json.Marshal
+// and slog's JSONHandler never show them, even inside a slice or struct.
+func (s StaticToken) MarshalJSON() ([]byte, error) { return redact.JSON(s.fields()...) }

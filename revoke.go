@@ -95,3 +95,7 @@ func (r Revoker) Format(f fmt.State, verb rune) { redact.Format(f, verb, r.Strin
 
 // LogValue is the slog form, with the secret redacted.
 func (r Revoker) LogValue() slog.Value { return redact.LogValue(r.fields()...) }
+
+// MarshalJSON is the JSON form, with secrets redacted, so that json.Marshal
+// and slog's JSONHandler never show them, even inside a slice or struct.
+func (r Revoker) MarshalJSON() ([]byte, error) { return redact.JSON(r.fields()...) }

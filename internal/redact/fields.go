@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -123,4 +124,29 @@ func isZero(v any) bool {
 		return v == 0
 	}
 	return false
+}
+
+// JSON renders the fields as a JSON object, secrets redacted, empty fields
+// left out: the MarshalJSON of configuration types, so that json.Marshal
+// (and slog's JSONHandler, which uses it for slices, maps and nested
+// structs) cannot reach a secret either.
+func JSON(fs ...Field) ([]byte, error) {
+	m := make(map[string]string, len(fs))
+	for _, f := range fs {
+		v := f.shown()
+		if isZero(v) {
+			continue
+		}
+		switch v := v.(type) {
+		case string:
+			m[f.Name] = v
+		case *http.Client:
+			m[f.Name] = "(custom *http.Client)"
+		case fmt.Stringer:
+			m[f.Name] = v.String()
+		default:
+			m[f.Name] = fmt.Sprint(v)
+		}
+	}
+	return json.Marshal(m)
 }
