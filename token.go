@@ -17,7 +17,10 @@ import (
 // Token it has been given; it replaces it. Printing a Token with fmt (any
 // verb, %#v included) or log/slog shows whether each secret is set, never
 // the secret itself. The json tags exist for TokenStore implementations,
-// which must persist the secrets.
+// which must persist the secrets: json.Marshal of a Token therefore shows
+// them, and so does slog's JSONHandler given a slice or map of Tokens (it
+// marshals those with encoding/json). Log a Token itself, never a
+// collection of them.
 type Token struct {
 	// AccessToken is sent as "Authorization: <TokenType> <AccessToken>".
 	// A leading "Bearer " (as pasted from a browser's DevTools) is not sent
