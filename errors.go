@@ -101,13 +101,13 @@ func (e *AuthError) Error() string {
 func (e *AuthError) Unwrap() error { return e.Err }
 
 // Temporary reports whether trying again later may succeed: no answer came
-// (a network error, not a cancelled context), or the server answered 5xx or
-// 429. A rejected credential is not temporary.
+// (a network error, not a cancelled context), or the server answered 5xx,
+// 429 or 408. A rejected credential is not temporary.
 func (e *AuthError) Temporary() bool {
 	if e.StatusCode == 0 {
 		return e.Err != nil && !errors.Is(e.Err, context.Canceled) && !errors.Is(e.Err, context.DeadlineExceeded) && !errors.Is(e.Err, ErrNoRefreshToken) && !errors.Is(e.Err, ErrInsecureHTTP) && !errors.Is(e.Err, ErrInvalidOption)
 	}
-	return e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests
+	return e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusRequestTimeout
 }
 
 // Rejected reports whether the server refused the credential itself: a 401,

@@ -392,6 +392,8 @@ func TestAuthErrorClassification(t *testing.T) {
 		{&bearerkit.AuthError{StatusCode: 500}, true, false},
 		{&bearerkit.AuthError{StatusCode: 503}, true, false},
 		{&bearerkit.AuthError{StatusCode: 429}, true, false},
+		{&bearerkit.AuthError{StatusCode: 408}, true, false},
+		{&bearerkit.AuthError{StatusCode: 404}, false, false},
 		{&bearerkit.AuthError{Err: errors.New("dial tcp: connection refused")}, true, false},
 		{&bearerkit.AuthError{Err: context.Canceled}, false, false},
 		{&bearerkit.AuthError{Err: fmt.Errorf("x: %w", context.DeadlineExceeded)}, false, false},
