@@ -64,7 +64,10 @@ type Transport struct {
 
 	// ExpirySkew renews a token this long before its Expiry (never more
 	// than a quarter of its lifetime). Zero means DefaultExpirySkew;
-	// negative means none.
+	// negative means none. Expiry is measured on the monotonic clock from
+	// when the token arrived, so a wall-clock step does not move it; after
+	// the machine sleeps a token may be sent late, and the API's 401 then
+	// renews it.
 	ExpirySkew time.Duration
 
 	// RefreshWindow starts one background renewal this long before Expiry
