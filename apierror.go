@@ -116,7 +116,11 @@ var (
 // other. It reads at most 1 MiB of the body and puts what it read back in
 // front of the rest, so r.Body can still be read (and must still be
 // closed) by the caller. A nil r is an error too.
-func CheckResponse(r *http.Response) error {
+func CheckResponse(r *http.Response) error { return checkResponse(r, nil) }
+
+// checkResponse is CheckResponse, taking secrets (besides the request's own
+// credentials) out of everything the body and headers put in the error.
+func checkResponse(r *http.Response, secrets []string) error {
 	if r == nil {
 		return errors.New("bearerkit: CheckResponse: nil response")
 	}
@@ -142,8 +146,8 @@ func CheckResponse(r *http.Response) error {
 	}
 	// A hostile or careless server may echo the credentials of the request
 	// back: take them out before anything of the body reaches the error.
-	secrets := requestSecrets(r.Request)
-	e.parseBody([]byte(redact.Scrub(string(body), secrets...)), redact.Scrub(r.Header.Get("Content-Type"), secrets...))
+	secrets = append(requestSecrets(r.Request), secrets...)
+	e.parseBody([]byte(redact.Scrub(string(body), secrets...)), r.Header.Get("Content-Type"), secrets)
 	return e
 }
 
@@ -172,8 +176,10 @@ type readCloser struct {
 }
 
 // parseBody fills Code, Message and, for an unexpected body, Err and
-// ContentType.
-func (e *APIError) parseBody(body []byte, ctype string) {
+// ContentType, each scrubbed of secrets before and after it is clipped.
+func (e *APIError) parseBody(body []byte, ctype string, secrets []string) {
+	clip := func(s string, n int) string { return serverText(s, n, secrets) }
+	ctype = clip(ctype, 100)
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return
@@ -181,25 +187,25 @@ func (e *APIError) parseBody(body []byte, ctype string) {
 	mt, _, _ := mime.ParseMediaType(ctype)
 	jsonType := mt == "" || mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == "text/plain" || mt == "text/json"
 	if !jsonType || (trimmed[0] != '{' && trimmed[0] != '"' && trimmed[0] != '[') {
-		e.Err, e.ContentType = errNotJSON, redact.Clip(ctype, 100)
+		e.Err, e.ContentType = errNotJSON, ctype
 		if mt == "text/plain" || mt == "" {
 			line, _, _ := strings.Cut(string(trimmed), "\n")
-			e.Message = redact.Clip(strings.TrimSpace(line), 300)
+			e.Message = clip(strings.TrimSpace(line), 300)
 		}
 		return
 	}
 	if trimmed[0] == '"' {
 		var s string
 		if json.Unmarshal(trimmed, &s) != nil {
-			e.Err, e.ContentType = errBadJSON, redact.Clip(ctype, 100)
+			e.Err, e.ContentType = errBadJSON, ctype
 			return
 		}
-		e.Message = redact.Clip(strings.TrimSpace(s), 300)
+		e.Message = clip(strings.TrimSpace(s), 300)
 		return
 	}
 	if trimmed[0] == '[' {
 		if !json.Valid(trimmed) {
-			e.Err, e.ContentType = errBadJSON, redact.Clip(ctype, 100)
+			e.Err, e.ContentType = errBadJSON, ctype
 			return
 		}
 		e.Err = errNotObject
@@ -207,7 +213,7 @@ func (e *APIError) parseBody(body []byte, ctype string) {
 	}
 	var m map[string]json.RawMessage
 	if json.Unmarshal(trimmed, &m) != nil {
-		e.Err, e.ContentType = errBadJSON, redact.Clip(ctype, 100)
+		e.Err, e.ContentType = errBadJSON, ctype
 		return
 	}
 	str := func(raw json.RawMessage) string {
@@ -236,8 +242,8 @@ func (e *APIError) parseBody(body []byte, ctype string) {
 		// {"error": "Not Found"} with nothing else: the error is the message.
 		msg, code = code, ""
 	}
-	e.Code = redact.Clip(code, 100)
-	e.Message = redact.Clip(msg, 300)
+	e.Code = clip(code, 100)
+	e.Message = clip(msg, 300)
 }
 
 // inUse reports whether err is the refusal to delete an authorizer that is

@@ -18,8 +18,8 @@ import (
 type APITokensService service
 
 // APIToken is an API token of the account. Its Token is a secret: printing
-// an APIToken with fmt (any verb) or log/slog shows whether it is set,
-// never its value. The json tags keep it, for programs that store it.
+// an APIToken with fmt (any verb), log/slog or json.Marshal shows whether it
+// is set, never its value.
 type APIToken struct {
 	// ID identifies the token in Delete; a string even when sent as a
 	// number.
@@ -89,9 +89,26 @@ func (t APIToken) Format(f fmt.State, verb rune) { redact.Format(f, verb, t.Stri
 // LogValue is the slog form, with the secret redacted.
 func (t APIToken) LogValue() slog.Value { return redact.LogValue(t.fields()...) }
 
+// MarshalJSON is the JSON form with the same field names as the API's, the
+// secret redacted ("[redacted]" when set), so that json.Marshal and slog's
+// JSONHandler never show it, even inside a slice or struct. Keep the Token
+// field itself where the secret must be stored.
+func (t APIToken) MarshalJSON() ([]byte, error) {
+	type plain APIToken
+	p := plain(t)
+	p.Token = redact.Secret(t.Token)
+	return json.Marshal(p)
+}
+
 // List returns the API tokens of the account (GET tokens).
 func (s *APITokensService) List(ctx context.Context) ([]*APIToken, *Response, error) {
-	return listOf[*APIToken](ctx, s.client, "tokens")
+	ts, resp, err := listOf[*APIToken](ctx, s.client, "tokens")
+	for _, t := range ts {
+		if t != nil {
+			s.client.apiTokens.add(t.Token)
+		}
+	}
+	return ts, resp, err
 }
 
 // Create makes an API token named name (POST tokens {"name": name}) and
@@ -112,6 +129,7 @@ func (s *APITokensService) Create(ctx context.Context, name string) (*APIToken, 
 	if err != nil {
 		return nil, resp, err
 	}
+	s.client.apiTokens.add(t.Token)
 	return t, resp, nil
 }
 

@@ -2,6 +2,7 @@ package bearerkit
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -94,6 +95,10 @@ func (f fallback) Format(s fmt.State, verb rune) { redact.Format(s, verb, f.Stri
 // LogValue is the slog form: String, so a JSON handler does not marshal the
 // steps' fields.
 func (f fallback) LogValue() slog.Value { return slog.StringValue(f.String()) }
+
+// MarshalJSON is the JSON form: String, as a JSON string, so json.Marshal
+// does not reach the steps' fields either.
+func (f fallback) MarshalJSON() ([]byte, error) { return json.Marshal(f.String()) }
 
 // printable is what a Transport, Client or Fallback prints for one of its
 // Authenticators. A user's Authenticator may hold secrets in plain fields, so

@@ -37,7 +37,7 @@ type AuthAPI struct {
 // with the password otherwise or when the refresh answers 401.
 func (a AuthAPI) Authenticate(ctx context.Context, prev *Token) (*Token, error) {
 	if prev != nil && prev.RefreshToken != "" {
-		tok, err := a.post(ctx, "authapi refresh", "/auth/refresh", url.Values{"refresh_token": {prev.RefreshToken}}, []string{prev.RefreshToken, prev.AccessToken})
+		tok, err := a.post(ctx, "authapi refresh", "/auth/refresh", url.Values{"refresh_token": {prev.RefreshToken}}, append(a.secrets(), tokenSecrets(prev)...))
 		if err == nil {
 			return inherit(tok, prev), nil
 		}
@@ -45,10 +45,13 @@ func (a AuthAPI) Authenticate(ctx context.Context, prev *Token) (*Token, error) 
 			return nil, err
 		}
 	}
+	if err := ownCredential(ctx, "authapi login", redact.URL(strings.TrimRight(a.BaseURL, "/")+"/auth/password")); err != nil {
+		return nil, err
+	}
 	if a.Username == "" || a.Password == "" {
 		return nil, &AuthError{Grant: "authapi login", Err: fmt.Errorf("%w: AuthAPI needs Username and Password", ErrInvalidOption)}
 	}
-	return a.post(ctx, "authapi login", "/auth/password", url.Values{"username": {a.Username}, "password": {a.Password}}, []string{a.Password})
+	return a.post(ctx, "authapi login", "/auth/password", url.Values{"username": {a.Username}, "password": {a.Password}}, append(a.secrets(), tokenSecrets(prev)...))
 }
 
 func (a AuthAPI) post(ctx context.Context, grant, path string, form url.Values, secrets []string) (*Token, error) {

@@ -34,7 +34,10 @@ type ClientCredentials struct {
 }
 
 // Authenticate asks the token endpoint for a new token.
-func (g ClientCredentials) Authenticate(ctx context.Context, _ *Token) (*Token, error) {
+func (g ClientCredentials) Authenticate(ctx context.Context, prev *Token) (*Token, error) {
+	if err := ownCredential(ctx, "client_credentials", redact.URL(g.TokenURL)); err != nil {
+		return nil, err
+	}
 	if g.ClientID == "" {
 		return nil, &AuthError{Grant: "client_credentials", Endpoint: redact.URL(g.TokenURL), Err: fmt.Errorf("%w: ClientCredentials needs ClientID", ErrInvalidOption)}
 	}
@@ -44,7 +47,7 @@ func (g ClientCredentials) Authenticate(ctx context.Context, _ *Token) (*Token, 
 	}
 	return formRequest{
 		grant: "client_credentials", tokenURL: g.TokenURL, clientID: g.ClientID, clientSecret: g.ClientSecret,
-		style: g.AuthStyle, form: form, hc: g.HTTPClient, secrets: []string{g.ClientSecret},
+		style: g.AuthStyle, form: form, hc: g.HTTPClient, secrets: append(g.secrets(), tokenSecrets(prev)...),
 	}.do(ctx)
 }
 

@@ -43,13 +43,16 @@ func (d Dataddo) Authenticate(ctx context.Context, prev *Token) (*Token, error) 
 			return tok, err
 		}
 	}
-	return d.login(ctx)
+	return d.login(ctx, prev)
 }
 
-func (d Dataddo) login(ctx context.Context) (*Token, error) {
+func (d Dataddo) login(ctx context.Context, prev *Token) (*Token, error) {
 	const grant = "dataddo login"
 	u, err := presetURL(grant, d.BaseURL, "/auth")
 	if err != nil {
+		return nil, err
+	}
+	if err := ownCredential(ctx, grant, redact.URL(u)); err != nil {
 		return nil, err
 	}
 	if d.Email == "" || d.Password == "" {
@@ -59,7 +62,7 @@ func (d Dataddo) login(ctx context.Context) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	return exchange(req, d.HTTPClient, grant, []string{d.Password})
+	return exchange(req, d.HTTPClient, grant, append(d.secrets(), tokenSecrets(prev)...))
 }
 
 func (d Dataddo) refresh(ctx context.Context, prev *Token) (*Token, error) {
@@ -92,7 +95,7 @@ func (d Dataddo) refresh(ctx context.Context, prev *Token) (*Token, error) {
 	if prev.Provider != "" {
 		req.Header.Set("X-Provider", prev.Provider)
 	}
-	tok, err := exchange(req, d.HTTPClient, grant, []string{prev.RefreshToken, prev.AccessToken})
+	tok, err := exchange(req, d.HTTPClient, grant, append(d.secrets(), tokenSecrets(prev)...))
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +119,7 @@ func (d Dataddo) Revoke(ctx context.Context, tok *Token) error {
 	for _, h := range tokenHeaders(tok, nil) {
 		req.Header[h.key] = h.val
 	}
-	return expectOK(req, d.HTTPClient, grant, []string{tok.AccessToken, tok.RefreshToken})
+	return expectOK(req, d.HTTPClient, grant, append(d.secrets(), tokenSecrets(tok)...))
 }
 
 func (d Dataddo) fields() []redact.Field {

@@ -89,7 +89,7 @@ func (k Keycloak) Authenticate(ctx context.Context, prev *Token) (*Token, error)
 // the session, then its access token.
 func (k Keycloak) Revoke(ctx context.Context, tok *Token) error {
 	r := Revoker{URL: k.RevocationURL(), ClientID: k.clientID(), ClientSecret: k.ClientSecret, AuthStyle: k.AuthStyle, HTTPClient: k.HTTPClient}
-	return r.RevokeToken(ctx, tok)
+	return r.revokeToken(ctx, tok, k.secrets())
 }
 
 func (k Keycloak) fields() []redact.Field {

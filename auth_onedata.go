@@ -36,10 +36,13 @@ type OneData struct {
 }
 
 // Authenticate logs in; prev is not needed.
-func (o OneData) Authenticate(ctx context.Context, _ *Token) (*Token, error) {
+func (o OneData) Authenticate(ctx context.Context, prev *Token) (*Token, error) {
 	const grant = "onedata login"
 	u, err := presetURL(grant, o.BaseURL, "/api/v1/users/login")
 	if err != nil {
+		return nil, err
+	}
+	if err := ownCredential(ctx, grant, redact.URL(u)); err != nil {
 		return nil, err
 	}
 	if o.Username == "" || o.Password == "" {
@@ -49,7 +52,7 @@ func (o OneData) Authenticate(ctx context.Context, _ *Token) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	secrets := []string{o.Password}
+	secrets := append(o.secrets(), tokenSecrets(prev)...)
 	resp, err := send(req, o.HTTPClient, grant, secrets)
 	if err != nil {
 		return nil, err

@@ -36,7 +36,10 @@ type PasswordGrant struct {
 }
 
 // Authenticate logs in.
-func (g PasswordGrant) Authenticate(ctx context.Context, _ *Token) (*Token, error) {
+func (g PasswordGrant) Authenticate(ctx context.Context, prev *Token) (*Token, error) {
+	if err := ownCredential(ctx, "password", redact.URL(g.TokenURL)); err != nil {
+		return nil, err
+	}
 	if g.Username == "" || g.Password == "" {
 		return nil, &AuthError{Grant: "password", Endpoint: redact.URL(g.TokenURL), Err: fmt.Errorf("%w: PasswordGrant needs Username and Password", ErrInvalidOption)}
 	}
@@ -46,7 +49,7 @@ func (g PasswordGrant) Authenticate(ctx context.Context, _ *Token) (*Token, erro
 	}
 	return formRequest{
 		grant: "password", tokenURL: g.TokenURL, clientID: g.ClientID, clientSecret: g.ClientSecret,
-		style: g.AuthStyle, form: form, hc: g.HTTPClient, secrets: []string{g.Password, g.ClientSecret},
+		style: g.AuthStyle, form: form, hc: g.HTTPClient, secrets: append(g.secrets(), tokenSecrets(prev)...),
 	}.do(ctx)
 }
 

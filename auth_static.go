@@ -35,6 +35,9 @@ type StaticToken struct {
 // Authenticate returns the token. Asked to replace that same token (prev is
 // it), it fails with ErrTokenRejected: a static token cannot be renewed.
 func (s StaticToken) Authenticate(ctx context.Context, prev *Token) (*Token, error) {
+	if IsRefreshOnly(ctx) {
+		return nil, fmt.Errorf("%w (static token)", ErrRefreshOnly)
+	}
 	access := accessValue(strings.TrimSpace(s.AccessToken))
 	if access == "" || strings.EqualFold(access, "bearer") {
 		return nil, fmt.Errorf("%w: StaticToken has no AccessToken", ErrInvalidOption)

@@ -28,7 +28,8 @@ type Client struct {
 	http      *http.Client
 
 	userAgent string
-	common    service // shared by the services below
+	common    service    // shared by the services below
+	apiTokens *secretSet // API token values seen in answers
 
 	// Sources is the data sources API: the sources grid, previews and
 	// data-quality detection.
@@ -57,8 +58,17 @@ func NewClient(baseURL string, auth Authenticator, opts ...Option) (*Client, err
 	if u.User != nil {
 		return nil, fmt.Errorf("%w: NewClient: base URL must not hold user information", ErrInvalidOption)
 	}
-	if auth == nil {
-		return nil, fmt.Errorf("%w: NewClient: nil Authenticator", ErrInvalidOption)
+	if err := checkAuthenticator("NewClient", auth); err != nil {
+		return nil, err
+	}
+	// Credentials go to the origin net/http dials: an internationalized
+	// host is replaced by its ASCII form, which is what is compared.
+	base, err := parseOrigin(u.Scheme + "://" + u.Host)
+	if err != nil {
+		return nil, fmt.Errorf("bearerkit: NewClient: base URL: %w", err)
+	}
+	if !isASCII(u.Host) {
+		u.Host = base.host
 	}
 	var cfg config
 	for i, opt := range opts {
@@ -80,7 +90,7 @@ func NewClient(baseURL string, auth Authenticator, opts ...Option) (*Client, err
 	}
 	u.RawQuery, u.Fragment = "", ""
 
-	c := &Client{baseURL: u, auth: auth}
+	c := &Client{baseURL: u, auth: auth, apiTokens: new(secretSet)}
 	tr := &cfg.transport
 	tr.Auth = auth
 	tr.Origins = append([]string{u.Scheme + "://" + u.Host}, cfg.origins...)
@@ -164,6 +174,9 @@ func (c Client) Format(f fmt.State, verb rune) { redact.Format(f, verb, c.String
 // LogValue is the slog form, without secrets.
 func (c Client) LogValue() slog.Value { return redact.LogValue(c.fields()...) }
 
+// MarshalJSON is the JSON form, without secrets.
+func (c Client) MarshalJSON() ([]byte, error) { return redact.JSON(c.fields()...) }
+
 // defaultUserAgent is the User-Agent of requests made by NewRequest unless
 // WithUserAgent says otherwise.
 const defaultUserAgent = "bearerkit-go"
@@ -223,13 +236,28 @@ func (c *Client) resolve(path string) (*url.URL, error) {
 	if ref.IsAbs() || ref.Host != "" || ref.User != nil || ref.Opaque != "" {
 		return nil, bad("must be relative to the base URL, not an absolute URL")
 	}
-	for seg := range strings.SplitSeq(ref.EscapedPath(), "/") {
-		if seg == "." || seg == ".." {
-			return nil, bad("must not have . or .. segments")
-		}
+	if hasDotSegment(ref.EscapedPath()) {
+		return nil, bad("must not have . or .. segments (percent-encoded or not)")
 	}
 	ref.Fragment, ref.RawFragment = "", ""
 	return c.baseURL.ResolveReference(ref), nil
+}
+
+// hasDotSegment reports whether an escaped path has a "." or ".." segment,
+// spelled literally or percent-encoded ("%2e%2E", ".%2e"): servers decode
+// those before they resolve dot segments. (A path parameter escaped with
+// url.PathEscape, such as "..%2Fx", is one segment that holds a slash, not a
+// dot segment.)
+func hasDotSegment(escaped string) bool {
+	for seg := range strings.SplitSeq(escaped, "/") {
+		if dec, err := url.PathUnescape(seg); err == nil {
+			seg = dec
+		}
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // Do sends an API request, such as one from NewRequest, and reads the
@@ -274,11 +302,23 @@ func (c *Client) bareDo(req *http.Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckResponse(resp); err != nil {
+	if err := checkResponse(resp, c.secrets()); err != nil {
 		closeBody(resp)
 		return newResponse(resp), err
 	}
 	return newResponse(resp), nil
+}
+
+// secrets lists every secret the Client holds: its current access and
+// refresh token, its Authenticator's password or client secret, and the API
+// token values it has handed out. An API error is scrubbed of all of them,
+// whatever the request that got it carried.
+func (c *Client) secrets() []string {
+	out := secretsOf(c.auth)
+	if s := c.transport.state().cur.Load(); s != nil {
+		out = append(out, tokenSecrets(s.tok)...)
+	}
+	return append(out, c.apiTokens.list()...)
 }
 
 // decodeError describes a 2xx answer whose body is not the expected JSON.

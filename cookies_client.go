@@ -14,9 +14,19 @@ import (
 // r carries, for the duration of one request: the token comes from the
 // cookies, and every renewed token is written to w as Set-Cookie headers
 // (replacing earlier ones), so the browser always holds the newest refresh
-// token. auth renews the token; for a platform that rotates refresh tokens
-// it needs no password (bearerkit.Dataddo with BaseURL and HTTPClient
-// only): when the refresh token is dead the renewal fails instead.
+// token. A renewed token that cannot be written back (a cookie longer than
+// MaxCookieSize) fails the request that renewed it, and every later call of
+// this Client, rather than leave the browser with a rotated-out refresh
+// token.
+//
+// auth renews the token, and only with the refresh token the cookies carry:
+// it runs under a RefreshOnly context, so a preset or grant given the
+// application's own password or client secret never uses them here (a
+// browser that presents made-up cookies gets an error wrapping
+// ErrRefreshOnly, not a token of the application's account). Without a
+// refresh-token cookie, an expired session fails with an error wrapping
+// ErrNoSession and ErrNoRefreshToken. Set AllowPasswordLogin to lift this.
+// bearerkit.Dataddo with only BaseURL and HTTPClient is the usual auth.
 //
 // Client renews the token at once when it has expired (or its access-token
 // cookie has), so the error may be the renewal's, typically an *AuthError;
@@ -37,6 +47,9 @@ func (s *CookieSession) Client(w http.ResponseWriter, r *http.Request, baseURL s
 	if auth == nil {
 		return nil, fmt.Errorf("%w: CookieSession.Client: nil Authenticator", ErrInvalidOption)
 	}
+	if err := checkAuthenticator("CookieSession.Client", auth); err != nil {
+		return nil, err
+	}
 	st := &sessionStore{s: s, w: w, r: r, tok: tok}
 	a := &sessionAuth{s: s, inner: auth}
 	if tok.AccessToken == "" {
@@ -51,7 +64,9 @@ func (s *CookieSession) Client(w http.ResponseWriter, r *http.Request, baseURL s
 	c.auth = auth // what the Client prints as
 	c.http.Transport = &sessionRT{next: c.http.Transport, st: st}
 	_, err = c.transport.Token(r.Context())
-	st.flush()
+	if ferr := st.flush(); ferr != nil {
+		return nil, ferr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +84,7 @@ type sessionStore struct {
 
 	mu      sync.Mutex
 	pending *Token
+	failed  error // a renewed token that could not become cookies
 }
 
 // Load returns the cookies' token, unless it has no access token.
@@ -81,12 +97,18 @@ func (st *sessionStore) Load(context.Context) (*Token, error) {
 }
 
 // Save keeps t for flush. It runs in the renewal's goroutine, which may
-// outlive the handler, so it does not touch the response.
+// outlive the handler, so it does not touch the response. A token that
+// cannot be written as cookies is remembered as a failure for flush to
+// report: the browser would keep the refresh token it replaced.
 func (st *sessionStore) Save(_ context.Context, t *Token) error {
 	if t == nil {
 		return nil
 	}
 	if _, err := st.s.tokenCookies(st.r, t, time.Now()); err != nil {
+		st.mu.Lock()
+		st.failed = fmt.Errorf("bearerkit: CookieSession: the renewed token cannot be written back to the browser, which keeps the one it replaced: %w", err)
+		st.pending = nil
+		st.mu.Unlock()
 		return err
 	}
 	c := *t
@@ -96,17 +118,25 @@ func (st *sessionStore) Save(_ context.Context, t *Token) error {
 	return nil
 }
 
-// flush writes the newest saved token to the response.
-func (st *sessionStore) flush() {
+// flush writes the newest saved token to the response, or reports that a
+// renewed token could not be written (for this and every later call).
+func (st *sessionStore) flush() error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if st.failed != nil {
+		return st.failed
+	}
 	if st.pending == nil {
-		return
+		return nil
 	}
-	if cs, err := st.s.tokenCookies(st.r, st.pending, time.Now()); err == nil {
-		st.s.write(st.w, cs)
-	}
+	cs, err := st.s.tokenCookies(st.r, st.pending, time.Now())
 	st.pending = nil
+	if err != nil {
+		st.failed = err
+		return err
+	}
+	st.s.write(st.w, cs)
+	return nil
 }
 
 // sessionRT flushes renewed tokens to the response after each request,
@@ -118,7 +148,12 @@ type sessionRT struct {
 
 func (rt *sessionRT) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := rt.next.RoundTrip(req)
-	rt.st.flush()
+	if ferr := rt.st.flush(); ferr != nil {
+		if err == nil {
+			closeBody(resp)
+		}
+		return nil, ferr
+	}
 	return resp, err
 }
 
@@ -144,6 +179,12 @@ func (a *sessionAuth) Authenticate(ctx context.Context, prev *Token) (*Token, er
 		c := *a.seed
 		prev = &c
 	}
+	if !a.s.AllowPasswordLogin {
+		if prev == nil || prev.RefreshToken == "" {
+			return nil, fmt.Errorf("%w: %w: the session has no refresh token to renew with", ErrNoSession, ErrNoRefreshToken)
+		}
+		ctx = RefreshOnly(ctx)
+	}
 	g := a.s.grace()
 	if prev == nil || prev.RefreshToken == "" || g <= 0 {
 		return a.inner.Authenticate(ctx, prev)
@@ -153,8 +194,9 @@ func (a *sessionAuth) Authenticate(ctx context.Context, prev *Token) (*Token, er
 	})
 }
 
-func (a *sessionAuth) String() string   { return fmt.Sprint(printable(a.inner)) }
-func (a *sessionAuth) GoString() string { return fmt.Sprintf("%#v", printable(a.inner)) }
+func (a *sessionAuth) secrets() []string { return secretsOf(a.inner) }
+func (a *sessionAuth) String() string    { return fmt.Sprint(printable(a.inner)) }
+func (a *sessionAuth) GoString() string  { return fmt.Sprintf("%#v", printable(a.inner)) }
 
 // renewals joins the renewals of one refresh token and remembers their
 // results for a grace period, by a digest of the refresh token.

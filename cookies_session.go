@@ -94,6 +94,14 @@ type CookieSession struct {
 	// several processes should route a user to one of them.
 	RotationGrace time.Duration
 
+	// AllowPasswordLogin lets Client's Authenticator renew a session with
+	// its own credentials (a password, a client secret) when the cookies'
+	// refresh token is missing or dead. Leave it false unless every visitor
+	// of the app may act as the account those credentials belong to: with
+	// it, any browser that presents made-up cookies is handed that
+	// account's tokens.
+	AllowPasswordLogin bool
+
 	shared renewals
 }
 

@@ -105,7 +105,15 @@ func (e *AuthError) Unwrap() error { return e.Err }
 // 429 or 408. A rejected credential is not temporary.
 func (e *AuthError) Temporary() bool {
 	if e.StatusCode == 0 {
-		return e.Err != nil && !errors.Is(e.Err, context.Canceled) && !errors.Is(e.Err, context.DeadlineExceeded) && !errors.Is(e.Err, ErrNoRefreshToken) && !errors.Is(e.Err, ErrInsecureHTTP) && !errors.Is(e.Err, ErrInvalidOption)
+		if e.Err == nil {
+			return false
+		}
+		for _, final := range []error{context.Canceled, context.DeadlineExceeded, ErrNoRefreshToken, ErrInsecureHTTP, ErrInvalidOption, ErrRefreshOnly, ErrRedirectRefused, ErrAuthenticatorPanic} {
+			if errors.Is(e.Err, final) {
+				return false
+			}
+		}
+		return true
 	}
 	return e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusRequestTimeout
 }
@@ -145,11 +153,12 @@ func isTransient(err error) bool {
 }
 
 // isRefused reports whether a failed renewal means the credentials were
-// refused, or the endpoint is wrong (any 4xx but 408 and 429), so that
+// refused, or the endpoint is wrong (any 4xx but 408 and 429, a redirect to
+// another origin), so that
 // asking again at once would only hammer the server, resend the password
 // and perhaps lock the account: the cool-down applies.
 func isRefused(err error) bool {
-	if errors.Is(err, ErrNoRefreshToken) || errors.Is(err, ErrTokenRejected) {
+	if errors.Is(err, ErrNoRefreshToken) || errors.Is(err, ErrTokenRejected) || errors.Is(err, ErrRedirectRefused) {
 		return true
 	}
 	var ae *AuthError

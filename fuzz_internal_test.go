@@ -128,17 +128,20 @@ func checkOriginIdempotent(t *testing.T, raw string) {
 	if err != nil {
 		return
 	}
-	if again := originOf(&url.URL{Scheme: og.scheme, Host: og.host}); again != og {
+	if again, ok := originOf(&url.URL{Scheme: og.scheme, Host: og.host}); !ok || again != og {
 		t.Fatalf("%q: originOf(%+v) = %+v", raw, og, again)
 	}
 	// A request URL spelled like the normalized origin gets credentials
 	// by the fast path and by the full comparison alike.
 	st := (&Transport{Origins: []string{raw}}).state()
 	u, perr := url.Parse(og.scheme + "://" + og.host + "/p")
-	if perr == nil && !st.applies(u) {
+	if perr == nil && !st.applies(&http.Request{URL: u}) {
 		t.Fatalf("%q: %v not applied", raw, u)
 	}
-	if perr == nil && u.Host == og.host && originOf(u) != og {
+	if perr != nil {
+		return
+	}
+	if o, _ := originOf(u); u.Host == og.host && o != og {
 		t.Fatalf("%q: fast path and originOf disagree on %v", raw, u)
 	}
 }

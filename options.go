@@ -41,8 +41,8 @@ func WithHTTPClient(hc *http.Client) Option {
 // WithTokenStore persists the token in s (see Transport.Store).
 func WithTokenStore(s TokenStore) Option {
 	return func(c *config) error {
-		if s == nil {
-			return fmt.Errorf("%w: WithTokenStore(nil)", ErrInvalidOption)
+		if isNil(s) {
+			return fmt.Errorf("%w: WithTokenStore(%T(nil))", ErrInvalidOption, s)
 		}
 		c.transport.Store = s
 		return nil
@@ -133,8 +133,8 @@ func WithOnToken(fn func(Token)) Option {
 // headers (see Transport.Cookies).
 func WithCookies(names CookieNames) Option {
 	return func(c *config) error {
-		if names.AccessToken == "" {
-			return fmt.Errorf("%w: WithCookies: no access-token cookie name", ErrInvalidOption)
+		if err := names.check(); err != nil {
+			return fmt.Errorf("WithCookies: %w", err)
 		}
 		c.transport.Cookies = &names
 		return nil

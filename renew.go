@@ -3,6 +3,7 @@ package bearerkit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"time"
@@ -68,6 +69,13 @@ func (t *Transport) renew(ctx context.Context, st *state, seen *snapshot, r reas
 		st.mu.Unlock()
 		return cur, nil
 	}
+	if r == reason401 && seen != nil && seen.gen == st.refusedGen && now.Before(st.refusedUntil) {
+		// The API refused this token although it was issued for the
+		// request it refused: another one would fare no better.
+		err := st.refusedErr
+		st.mu.Unlock()
+		return nil, err
+	}
 	f := st.flight
 	if f == nil {
 		if st.coolErr != nil && now.Before(st.coolUntil) {
@@ -98,6 +106,27 @@ func (t *Transport) renew(ctx context.Context, st *state, seen *snapshot, r reas
 		st.mu.Unlock()
 	}
 	return f.snap, f.err
+}
+
+// refusedFresh records that the API answered 401 to s although s was
+// issued to replay a request the API had refused: for the cool-down,
+// further 401s to s are answered with an error wrapping ErrTokenRejected
+// instead of another renewal, so that an API that refuses every token
+// (a wrong audience, a missing role) costs one login per cool-down, not
+// one per request.
+func (st *state) refusedFresh(s *snapshot) {
+	cd := st.t.coolDown()
+	if cd <= 0 {
+		return
+	}
+	st.mu.Lock()
+	until := st.now().Add(cd)
+	st.refusedGen, st.refusedUntil = s.gen, until
+	st.refusedErr = fmt.Errorf("%w: the API answered 401 to a token issued just now, too; not renewing again before %s (the cool-down)",
+		ErrTokenRejected, until.UTC().Format(time.RFC3339))
+	st.mu.Unlock()
+	st.log(slog.LevelWarn, "bearerkit: the API refused a fresh token too; further 401s fail with ErrTokenRejected for the cool-down",
+		slog.Uint64("generation", s.gen), slog.Time("until", until))
 }
 
 // startEager starts one background renewal of s, unless one is running or
@@ -138,42 +167,53 @@ func (st *state) start(ctx context.Context, prev *snapshot, r reason) *flight {
 	return f
 }
 
-// fly runs one renewal: take a newer token from the Store if it has one,
-// else call Auth (with retries), save the result, publish it, log, and wake
-// the waiters.
+// fly runs one renewal in a worker goroutine (see work) and waits for it
+// at most until RenewTimeout, whatever the worker waits for: a TokenStore
+// or an Authenticator that ignores its context is abandoned at the bound
+// (its goroutine ends when the blocked call returns). Then it publishes the
+// result, logs, and wakes the waiters.
 func (st *state) fly(parent context.Context, f *flight, prev *snapshot, r reason, limit time.Time) {
 	t := st.t
-	ctx, cancel := context.WithTimeout(parent, t.renewTimeout())
+	timeout := t.renewTimeout()
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	if t.AllowInsecureHTTP {
 		ctx = WithInsecureHTTPContext(ctx)
 	}
 	started := st.now()
-	var prevTok *Token
+	w := &renewWork{base: prev}
 	if prev != nil {
 		c := *prev.tok
-		prevTok = &c
+		w.prev = &c
 	}
-
-	tok, fromStore := st.loadStored(ctx, &prevTok)
-	var err error
-	if tok == nil {
-		tok, err = t.authenticate(ctx, prevTok, limit)
-		if err == nil {
-			err = checkToken(tok)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		st.work(ctx, w, limit)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		// A step that honours its context returns its own error at once:
+		// give it a moment, then abandon it.
+		grace := time.NewTimer(abandonGrace)
+		select {
+		case <-done:
+		case <-grace.C:
 		}
-		if err == nil {
-			c := *tok
-			tok = &c
-			if t.Store != nil {
-				if serr := t.Store.Save(ctx, &c); serr != nil {
-					st.log(slog.LevelError, "bearerkit: saving the new token failed", slog.String("error", serr.Error()))
-				}
-			}
-			if t.OnToken != nil {
-				t.OnToken(c)
-			}
-		}
+		grace.Stop()
+	}
+	tok, fromStore, err, stage := w.finish()
+	switch {
+	case err == nil && stage == stageSave:
+		// The token is new and good; only its Save hangs. Requests use it
+		// rather than lose it (its refresh token may have rotated).
+		st.log(slog.LevelError, "bearerkit: saving the new token did not finish within RenewTimeout; using it anyway", slog.Duration("renew_timeout", timeout))
+	case err == nil && stage != stageDone:
+		err = &renewTimeoutError{stage: stage, timeout: timeout}
+	}
+	if err == nil && !fromStore && t.OnToken != nil {
+		st.callOnToken(*tok)
 	}
 
 	st.mu.Lock()
@@ -210,20 +250,109 @@ func (st *state) fly(parent context.Context, f *flight, prev *snapshot, r reason
 	close(f.done)
 }
 
+// abandonGrace is how long fly waits, once RenewTimeout has passed, for a
+// step that honours its context to come back with its own error.
+const abandonGrace = 100 * time.Millisecond
+
+// work is the body of a renewal, run in its own goroutine: take a newer
+// token from the Store if it has one, else call Auth (with retries), then
+// save the result. Every step that runs user code recovers a panic.
+func (st *state) work(ctx context.Context, w *renewWork, limit time.Time) {
+	t := st.t
+	w.setStage(stageLoad)
+	prev := w.prev
+	if tok, fresh := st.loadStored(ctx, &prev); tok != nil && fresh {
+		w.set(tok, true, nil, stageDone)
+		return
+	}
+	w.setStage(stageAuth)
+	tok, err := t.authenticate(ctx, prev, limit)
+	if err == nil {
+		err = checkToken(tok)
+	}
+	if err != nil {
+		w.set(nil, false, err, stageDone)
+		return
+	}
+	c := *tok
+	if !w.set(&c, false, nil, stageSave) {
+		// fly gave up on this renewal while Auth ran: keep the token if
+		// nothing newer has replaced the one it renews.
+		st.adoptLate(&c, w.base)
+		return
+	}
+	if t.Store != nil {
+		st.save(ctx, &c)
+	}
+	w.setStage(stageDone)
+}
+
+// save stores tok, logging a failure (or a panic of the Store).
+func (st *state) save(ctx context.Context, tok *Token) {
+	defer func() {
+		if v := recover(); v != nil {
+			st.logPanic("bearerkit: the TokenStore panicked in Save", v, tok)
+		}
+	}()
+	c := *tok
+	if err := st.t.Store.Save(ctx, &c); err != nil {
+		st.log(slog.LevelError, "bearerkit: saving the new token failed", slog.String("error", scrubToken(err.Error(), tok)))
+	}
+}
+
+// callOnToken calls the OnToken callback, recovering a panic.
+func (st *state) callOnToken(tok Token) {
+	defer func() {
+		if v := recover(); v != nil {
+			st.logPanic("bearerkit: the OnToken callback panicked", v, &tok)
+		}
+	}()
+	st.t.OnToken(tok)
+}
+
+// adoptLate publishes the token of a renewal that fly abandoned, if the
+// token it renewed (base) is still the newest and no renewal is running.
+func (st *state) adoptLate(tok *Token, base *snapshot) {
+	st.mu.Lock()
+	cur := st.cur.Load()
+	newer := cur != nil && (base == nil || cur.gen != base.gen)
+	if st.flight != nil || newer {
+		st.mu.Unlock()
+		st.log(slog.LevelWarn, "bearerkit: a renewal that timed out finished late; its token was dropped (a newer one exists)")
+		return
+	}
+	st.gen++
+	st.cur.Store(st.newSnapshot(tok, st.gen, st.now()))
+	st.coolErr = nil
+	st.mu.Unlock()
+	st.log(slog.LevelWarn, "bearerkit: a renewal that timed out finished late; its token is used")
+	if st.t.Store != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), st.t.renewTimeout())
+		defer cancel()
+		st.save(ctx, tok)
+	}
+}
+
 // loadStored consults the Store before each renewal. A stored token that is
 // still good is used as is; otherwise it becomes the one to renew (*prev), so
 // its refresh token is used instead of the password. After first use only a
 // stored token newer than *prev counts: one another Transport sharing the
 // store saved after rotating the refresh token, which *prev still holds and
 // must not send again.
-func (st *state) loadStored(ctx context.Context, prev **Token) (*Token, bool) {
+func (st *state) loadStored(ctx context.Context, prev **Token) (tok *Token, fresh bool) {
 	t := st.t
 	if t.Store == nil {
 		return nil, false
 	}
+	defer func() {
+		if v := recover(); v != nil {
+			st.logPanic("bearerkit: the TokenStore panicked in Load", v, *prev)
+			tok, fresh = nil, false
+		}
+	}()
 	stored, err := t.Store.Load(ctx)
 	if err != nil {
-		st.log(slog.LevelWarn, "bearerkit: loading the stored token failed", slog.String("error", err.Error()))
+		st.log(slog.LevelWarn, "bearerkit: loading the stored token failed", slog.String("error", scrubToken(err.Error(), *prev)))
 		return nil, false
 	}
 	if stored == nil || checkToken(stored) != nil {
@@ -245,13 +374,15 @@ func (st *state) loadStored(ctx context.Context, prev **Token) (*Token, bool) {
 // Retry-After, never past the context's deadline or limit.
 func (t *Transport) authenticate(ctx context.Context, prev *Token, limit time.Time) (*Token, error) {
 	for attempt := 0; ; attempt++ {
-		tok, err := t.Auth.Authenticate(ctx, prev)
+		tok, err := t.callAuth(ctx, prev)
 		if err == nil || attempt >= maxRetries || !isTransient(err) {
 			return tok, err
 		}
 		wait := retryBase << attempt
 		wait = wait/2 + rand.N(wait/2)
-		if ra := retryAfterOf(err); ra > 0 {
+		if ra := retryAfterOf(err); ra > maxRetryWait {
+			return nil, err // longer than we will wait (fly cools down)
+		} else if ra > 0 {
 			wait = ra + rand.N(ra/10+time.Millisecond)
 		}
 		deadline, ok := ctx.Deadline()

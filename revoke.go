@@ -30,6 +30,12 @@ type Revoker struct {
 
 // Revoke revokes one token; hint is "access_token", "refresh_token" or "".
 func (r Revoker) Revoke(ctx context.Context, token, hint string) error {
+	return r.revoke(ctx, token, hint, nil)
+}
+
+// revoke revokes one token; others are secrets that the server's answer
+// must not show either (the rest of the token being revoked).
+func (r Revoker) revoke(ctx context.Context, token, hint string, others []string) error {
 	const grant = "revocation"
 	if r.URL == "" {
 		return &AuthError{Grant: grant, Err: fmt.Errorf("%w: Revoker has no URL", ErrInvalidOption)}
@@ -55,21 +61,28 @@ func (r Revoker) Revoke(ctx context.Context, token, hint string) error {
 	if r.ClientSecret != "" && r.AuthStyle != AuthStyleParams {
 		req.Header.Set("Authorization", "Basic "+basicAuth(r.ClientID, r.ClientSecret))
 	}
-	return expectOK(req, r.HTTPClient, grant, []string{token, r.ClientSecret})
+	return expectOK(req, r.HTTPClient, grant, append(append(r.secrets(), token), others...))
 }
 
 // RevokeToken revokes tok's refresh token (ending its session on most
 // servers) and then its access token, and returns what failed.
 func (r Revoker) RevokeToken(ctx context.Context, tok *Token) error {
+	return r.revokeToken(ctx, tok, nil)
+}
+
+// revokeToken is RevokeToken, with more secrets to keep out of errors (those
+// of the preset that revokes).
+func (r Revoker) revokeToken(ctx context.Context, tok *Token, others []string) error {
 	if tok == nil {
 		return &AuthError{Grant: "revocation", Err: fmt.Errorf("%w: nil token", ErrInvalidOption)}
 	}
 	var errs []error
+	both := append(tokenSecrets(tok), others...)
 	if tok.RefreshToken != "" {
-		errs = append(errs, r.Revoke(ctx, tok.RefreshToken, "refresh_token"))
+		errs = append(errs, r.revoke(ctx, tok.RefreshToken, "refresh_token", both))
 	}
 	if tok.AccessToken != "" {
-		errs = append(errs, r.Revoke(ctx, accessValue(tok.AccessToken), "access_token"))
+		errs = append(errs, r.revoke(ctx, accessValue(tok.AccessToken), "access_token", both))
 	}
 	return errors.Join(errs...)
 }

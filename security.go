@@ -51,35 +51,6 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// origin is a URL's scheme, host and port, normalized so that
-// "https://a.example" and "HTTPS://A.example:443" are the same origin.
-type origin struct {
-	scheme, host string // host includes a non-default port
-}
-
-func originOf(u *url.URL) origin {
-	scheme := strings.ToLower(u.Scheme)
-	host := strings.ToLower(u.Host)
-	if h, port, err := net.SplitHostPort(host); err == nil {
-		if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
-			host = h
-			if strings.Contains(h, ":") {
-				host = "[" + h + "]"
-			}
-		}
-	}
-	return origin{scheme: scheme, host: host}
-}
-
-// parseOrigin parses a URL or a bare origin ("https://api.example.com").
-func parseOrigin(raw string) (origin, error) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return origin{}, fmt.Errorf("%w: %q is not an http(s) origin", ErrInvalidOption, raw)
-	}
-	return originOf(u), nil
-}
-
 // closeBody drains a little of a response body, so the connection can be
 // reused, and closes it.
 func closeBody(resp *http.Response) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -65,6 +64,9 @@ type state struct {
 	gen            uint64
 	coolErr        error // a refused renewal, answered from memory until coolUntil
 	coolUntil      time.Time
+	refusedGen     uint64    // a token the API refused right after it was issued …
+	refusedUntil   time.Time // … until then (see refusedFresh)
+	refusedErr     error
 	eagerNotBefore time.Time
 }
 
@@ -73,10 +75,18 @@ func (t *Transport) state() *state {
 		return v.(*state)
 	}
 	st := &state{t: t, epoch: time.Now()}
+	if err := checkAuthenticator("Transport.Auth", t.Auth); err != nil && t.Auth != nil {
+		st.optErr = err
+	}
+	if t.Cookies != nil && st.optErr == nil {
+		st.optErr = t.Cookies.check()
+	}
 	for _, o := range t.Origins {
 		og, err := parseOrigin(o)
 		if err != nil {
-			st.optErr = err
+			if st.optErr == nil {
+				st.optErr = err
+			}
 			break
 		}
 		st.origins = append(st.origins, og)
@@ -112,11 +122,15 @@ func (st *state) now() time.Time {
 	return time.Now()
 }
 
-// applies reports whether requests to u get credentials.
-func (st *state) applies(u *url.URL) bool {
+// applies reports whether req gets credentials: its origin is one of
+// Origins, or Origins is nil and req is not a redirect that left the origin
+// of the request that started it (net/http sets req.Response on every
+// request it sends to follow a redirect).
+func (st *state) applies(req *http.Request) bool {
 	if st.origins == nil {
-		return true
+		return req.Response == nil || !redirectedAway(req)
 	}
+	u := req.URL
 	// Fast path: a URL spelled exactly like an origin's normalized form
 	// (the usual case) is that origin, since originOf leaves a normalized
 	// origin as it is; this skips the lowering and port parsing below.
@@ -125,13 +139,26 @@ func (st *state) applies(u *url.URL) bool {
 			return true
 		}
 	}
-	o := originOf(u)
+	o, ok := originOf(u)
+	if !ok {
+		return false
+	}
 	for _, a := range st.origins {
 		if a == o {
 			return true
 		}
 	}
 	return false
+}
+
+// redirectedAway reports whether req, sent to follow a redirect, goes to
+// another origin than the request that started the chain.
+func redirectedAway(req *http.Request) bool {
+	first := req
+	for first.Response != nil && first.Response.Request != nil {
+		first = first.Response.Request
+	}
+	return first != req && !sameOrigin(first.URL, req.URL)
 }
 
 // check refuses a request the transport must not authenticate.

@@ -14,33 +14,52 @@ import (
 // FileStore is a TokenStore in a JSON file readable only by its owner
 // (mode 0600). Save writes a temporary file in the same directory, syncs
 // it and renames it over the old one, so a crash leaves either the old
-// token or the new one, never half of one.
+// token or the new one, never half of one. Save creates the directory
+// (mode 0700) when it is missing.
+//
+// Load and Save honour their context: a file system that hangs (a network
+// mount that stopped answering) makes them return the context's error when
+// it ends, and a path that is not a regular file (a FIFO, a device) is an
+// error, never a wait.
 //
 // The zero value has no Path: Load and Save fail with an error wrapping
 // ErrInvalidOption. A FileStore is safe for concurrent use within a
 // process; processes sharing one file should not renew at the same time
-// (the last Save wins).
+// (the last Save wins). Do not copy a FileStore after first use.
 type FileStore struct {
-	// Path is the file. Its directory must exist.
+	// Path is the file.
 	Path string
 
-	mu sync.Mutex
+	once sync.Once
+	sem  chan struct{} // held by the one file operation under way
 }
 
 // fileToken is the file's format, versioned for the future.
 type fileToken struct {
-	Version int   `json:"version"`
-	Token   Token `json:"token"`
+	Version int       `json:"version"`
+	Token   tokenJSON `json:"token"`
 }
 
 // Load reads the token; a missing file is nil, nil. A file that is not a
 // token is an error (the Transport then logs it and logs in again).
-func (s *FileStore) Load(context.Context) (*Token, error) {
+func (s *FileStore) Load(ctx context.Context) (*Token, error) {
 	if s.Path == "" {
 		return nil, fmt.Errorf("%w: FileStore has no Path", ErrInvalidOption)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	return fileOp(ctx, s, s.load)
+}
+
+func (s *FileStore) load() (*Token, error) {
+	fi, err := os.Stat(s.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bearerkit: reading token file: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("bearerkit: token file %s is not a regular file (%v)", s.Path, fi.Mode().Type())
+	}
 	b, err := os.ReadFile(s.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -52,26 +71,32 @@ func (s *FileStore) Load(context.Context) (*Token, error) {
 	if err := json.Unmarshal(b, &ft); err != nil || ft.Token.AccessToken == "" {
 		return nil, fmt.Errorf("bearerkit: token file %s is not a bearerkit token", s.Path)
 	}
-	return &ft.Token, nil
+	return ft.Token.token(), nil
 }
 
 // Save replaces the file atomically with t.
-func (s *FileStore) Save(_ context.Context, t *Token) (err error) {
+func (s *FileStore) Save(ctx context.Context, t *Token) error {
 	if s.Path == "" {
 		return fmt.Errorf("%w: FileStore has no Path", ErrInvalidOption)
 	}
 	if t == nil {
 		return fmt.Errorf("%w: FileStore.Save of a nil token", ErrInvalidOption)
 	}
-	b, err := json.Marshal(fileToken{Version: 1, Token: *t})
+	b, err := json.Marshal(fileToken{Version: 1, Token: toJSON(t)})
 	if err != nil {
 		return fmt.Errorf("bearerkit: encoding token: %w", err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	_, err = fileOp(ctx, s, func() (*Token, error) { return nil, s.write(b) })
+	return err
+}
+
+func (s *FileStore) write(b []byte) (err error) {
 	dir, base := filepath.Split(s.Path)
 	if dir == "" {
 		dir = "."
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("bearerkit: creating the token file's directory: %w", err)
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
@@ -100,4 +125,40 @@ func (s *FileStore) Save(_ context.Context, t *Token) (err error) {
 		return fmt.Errorf("bearerkit: replacing token file: %w", err)
 	}
 	return nil
+}
+
+// fileOp runs op, one at a time per FileStore, and returns when it is done
+// or when ctx ends, whichever comes first. An op that ctx gave up on goes
+// on in its own goroutine and lets the next one start only when it returns.
+func fileOp(ctx context.Context, s *FileStore, op func() (*Token, error)) (*Token, error) {
+	s.once.Do(func() { s.sem = make(chan struct{}, 1) })
+	select {
+	case s.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if ctx.Done() == nil { // cannot end: no goroutine needed
+		defer func() { <-s.sem }()
+		return op()
+	}
+	if err := ctx.Err(); err != nil {
+		<-s.sem
+		return nil, err
+	}
+	type result struct {
+		tok *Token
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		defer func() { <-s.sem }()
+		tok, err := op()
+		ch <- result{tok, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.tok, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("bearerkit: token file %s: %w", s.Path, ctx.Err())
+	}
 }

@@ -148,7 +148,14 @@ func TestFileStoreErrors(t *testing.T) {
 	assert.ErrorIs(t, err, bearerkit.ErrInvalidOption)
 	assert.ErrorIs(t, (&bearerkit.FileStore{}).Save(ctx, &bearerkit.Token{AccessToken: "at"}), bearerkit.ErrInvalidOption)
 	assert.ErrorIs(t, (&bearerkit.FileStore{Path: filepath.Join(dir, "x")}).Save(ctx, nil), bearerkit.ErrInvalidOption)
-	assert.Error(t, (&bearerkit.FileStore{Path: filepath.Join(dir, "missing", "token.json")}).Save(ctx, &bearerkit.Token{AccessToken: "at"}))
+	// A missing directory is created, readable by its owner only.
+	require.NoError(t, (&bearerkit.FileStore{Path: filepath.Join(dir, "missing", "token.json")}).Save(ctx, &bearerkit.Token{AccessToken: "at"}))
+	if fi, err := os.Stat(filepath.Join(dir, "missing")); assert.NoError(t, err) && runtime.GOOS != "windows" {
+		assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
+	}
+	// A directory that cannot be created is an error.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "file"), nil, 0o600))
+	assert.Error(t, (&bearerkit.FileStore{Path: filepath.Join(dir, "file", "token.json")}).Save(ctx, &bearerkit.Token{AccessToken: "at"}))
 
 	// A failed rename leaves no temporary file behind.
 	sub := filepath.Join(dir, "sub")

@@ -15,35 +15,33 @@ import (
 //
 // A Token is a plain value: copy it freely. The transport never modifies a
 // Token it has been given; it replaces it. Printing a Token with fmt (any
-// verb, %#v included) or log/slog shows whether each secret is set, never
-// the secret itself. The json tags exist for TokenStore implementations,
-// which must persist the secrets: json.Marshal of a Token therefore shows
-// them, and so does slog's JSONHandler given a slice or map of Tokens (it
-// marshals those with encoding/json). Log a Token itself, never a
-// collection of them.
+// verb, %#v included), log/slog (text or JSON) or json.Marshal shows
+// whether each secret is set, never the secret itself, even inside slices,
+// maps and structs. TokenStores persist a Token with MarshalToken and read
+// it back with UnmarshalToken.
 type Token struct {
 	// AccessToken is sent as "Authorization: <TokenType> <AccessToken>".
 	// A leading "Bearer " (as pasted from a browser's DevTools) is not sent
 	// twice.
-	AccessToken string `json:"access_token"`
+	AccessToken string
 
 	// TokenType is the type the server sent; "Bearer" when empty. Any
 	// spelling of "bearer" is sent as "Bearer".
-	TokenType string `json:"token_type,omitempty"`
+	TokenType string
 
 	// RefreshToken renews the access token; empty when the server gave none.
-	RefreshToken string `json:"refresh_token,omitempty"`
+	RefreshToken string
 
 	// Expiry is when the access token stops working. The zero time means
 	// the server gave no lifetime: the token is used until an API answers
 	// 401.
-	Expiry time.Time `json:"expiry,omitempty"`
+	Expiry time.Time
 
 	// RealmID is sent as the X-realm-id header when set (Dataddo).
-	RealmID string `json:"realm_id,omitempty"`
+	RealmID string
 
 	// Provider is sent as the X-provider header when set (Dataddo).
-	Provider string `json:"provider,omitempty"`
+	Provider string
 }
 
 // Type returns the authorization scheme to send: "Bearer" when TokenType is

@@ -3,6 +3,7 @@ package bearerkit
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -102,11 +103,12 @@ func send(req *http.Request, hc *http.Client, grant string, secrets []string) (*
 		}
 		return nil, &AuthError{Grant: grant, Endpoint: endpoint, Err: err}
 	}
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
+	resp, err := credentialClient(hc).Do(req)
 	if err != nil {
+		var re *RedirectError
+		if errors.As(err, &re) {
+			return nil, &AuthError{Grant: grant, Endpoint: endpoint, StatusCode: re.StatusCode, Err: re}
+		}
 		return nil, &AuthError{Grant: grant, Endpoint: endpoint, Err: scrubErr(err, secrets)}
 	}
 	return resp, nil

@@ -108,7 +108,7 @@ type Transport struct {
 // a 401 if its body can be replayed (nil, http.NoBody, or GetBody set).
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	st := t.state()
-	if !st.applies(req.URL) {
+	if !st.applies(req) {
 		return t.base().RoundTrip(req)
 	}
 	if err := st.check(req); err != nil {
@@ -123,8 +123,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	base := t.base()
 	resp, err := base.RoundTrip(authorize(req, s.headers))
-	if err != nil || resp.StatusCode != http.StatusUnauthorized {
-		return resp, err
+	if err != nil {
+		return nil, scrubErr(err, tokenSecrets(s.tok))
+	}
+	if resp.StatusCode != http.StatusUnauthorized {
+		return resp, nil
 	}
 
 	// 401: the token that request carried is dead.
@@ -150,7 +153,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		r2.Body = body
 	}
 	closeBody(resp)
-	return base.RoundTrip(r2)
+	resp, err = base.RoundTrip(r2)
+	if err != nil {
+		return nil, scrubErr(err, tokenSecrets(ns.tok))
+	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		st.refusedFresh(ns)
+	}
+	return resp, nil
 }
 
 // CloseIdleConnections closes the idle connections of Base, if it can.
@@ -193,7 +203,7 @@ func closeRequestBody(req *http.Request) {
 func (t *Transport) fields() []redact.Field {
 	return []redact.Field{
 		{Name: "Auth", Value: printable(t.Auth)},
-		{Name: "Origins", Value: t.Origins},
+		{Name: "Origins", Value: redactURLs(t.Origins)},
 		{Name: "AllowInsecureHTTP", Value: t.AllowInsecureHTTP},
 	}
 }
@@ -211,5 +221,22 @@ func (t Transport) Format(f fmt.State, verb rune) {
 
 // LogValue is the slog form, without secrets.
 func (t Transport) LogValue() slog.Value { return redact.LogValue(t.fields()...) }
+
+// MarshalJSON is the JSON form, without secrets (json.Marshal would
+// otherwise reach into Auth).
+func (t Transport) MarshalJSON() ([]byte, error) { return redact.JSON(t.fields()...) }
+
+// redactURLs returns us without user information, query or fragment; nil
+// stays nil.
+func redactURLs(us []string) []string {
+	if us == nil {
+		return nil
+	}
+	out := make([]string, len(us))
+	for i, u := range us {
+		out[i] = redact.URL(u)
+	}
+	return out
+}
 
 var errNoAuth = fmt.Errorf("%w: Transport has no Authenticator", ErrInvalidOption)

@@ -30,6 +30,17 @@ const (
 	FailNoAccessToken
 	// FailReset closes the connection without an answer (TCP reset where possible).
 	FailReset
+	// FailRedirect answers Status (zero: 307 Temporary Redirect) with Location set to
+	// Failure.Location: a token endpoint moved, or one that tries to send the client's
+	// credentials elsewhere.
+	FailRedirect
+	// FailEcho answers Status (zero: 400) with what the call carried echoed back, as a
+	// careless or hostile server would: its body and its Authorization, X-Refresh-Token
+	// and Cookie headers, raw, percent-encoded, JSON-escaped (\u00XX and \/) and as HTML
+	// character references, in the RFC 6749 error_description, in a "message" field, in
+	// the Content-Type and in a WWW-Authenticate challenge. For checking that none of it
+	// reaches an error or a log line.
+	FailEcho
 )
 
 // Failure describes an injected failure. Delay applies to every kind: the emulator waits
@@ -45,6 +56,7 @@ type Failure struct {
 	RetryAfter       string        // Retry-After header value, e.g. "1"
 	Delay            time.Duration // latency before the failure
 	Size             int           // body size for FailOversized
+	Location         string        // redirect target for FailRedirect
 }
 
 type pending struct {
@@ -138,6 +150,11 @@ func (c *Core) inject(cl *call, w *statusWriter, r *http.Request, f Failure) boo
 		writeRaw(w, status(200), "application/json", []byte(`{"token_type":"bearer","expires_in":3600}`))
 	case FailReset:
 		reset(w)
+	case FailRedirect:
+		w.Header().Set("Location", f.Location)
+		w.WriteHeader(status(http.StatusTemporaryRedirect))
+	case FailEcho:
+		echo(w, r, cl.body, status(http.StatusBadRequest))
 	default:
 		s := status(http.StatusInternalServerError)
 		if s == http.StatusUnauthorized {

@@ -1,0 +1,80 @@
+package bearerkit
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// stage is the step a renewal's worker is in.
+type stage int
+
+const (
+	stageLoad stage = iota // reading the TokenStore
+	stageAuth              // calling the Authenticator
+	stageSave              // saving the new token to the TokenStore
+	stageDone
+)
+
+func (s stage) String() string {
+	return [...]string{"loading the token from the TokenStore", "waiting for the Authenticator", "saving the token to the TokenStore", "done"}[s]
+}
+
+// renewWork is what a renewal's worker shares with fly, which may stop
+// waiting for it: once fly has taken the result (finish), the worker's
+// later results are refused by set.
+type renewWork struct {
+	base *snapshot // the token being renewed; nil at first use
+	prev *Token    // a copy of base's token, for the Authenticator
+
+	mu        sync.Mutex
+	stage     stage
+	tok       *Token
+	fromStore bool
+	err       error
+	taken     bool
+}
+
+func (w *renewWork) setStage(s stage) {
+	w.mu.Lock()
+	if !w.taken {
+		w.stage = s
+	}
+	w.mu.Unlock()
+}
+
+// set records a result and the stage reached; it reports false when fly
+// has already taken the result and gone.
+func (w *renewWork) set(tok *Token, fromStore bool, err error, s stage) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.taken {
+		return false
+	}
+	w.tok, w.fromStore, w.err, w.stage = tok, fromStore, err, s
+	return true
+}
+
+// finish takes the result as it stands; the worker cannot change it after.
+func (w *renewWork) finish() (*Token, bool, error, stage) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.taken = true
+	return w.tok, w.fromStore, w.err, w.stage
+}
+
+// renewTimeoutError is the error of a renewal abandoned at RenewTimeout
+// because a step did not return. errors.Is matches
+// context.DeadlineExceeded.
+type renewTimeoutError struct {
+	stage   stage
+	timeout time.Duration
+}
+
+func (e *renewTimeoutError) Error() string {
+	return fmt.Sprintf("bearerkit: token renewal did not finish within RenewTimeout (%v): still %s", e.timeout, e.stage)
+}
+
+// Is reports whether target is context.DeadlineExceeded.
+func (e *renewTimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
