@@ -23,5 +23,17 @@ func WaitIdle(t *Transport) {
 	}
 }
 
+// FlightWaiters returns how many requests wait for the renewal in flight
+// on t (0 when none is).
+func FlightWaiters(t *Transport) int {
+	st := t.state()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.flight == nil {
+		return 0
+	}
+	return st.flight.waiters
+}
+
 // RetryAfter parses a Retry-After header value at now.
 func RetryAfter(v string, now time.Time) time.Duration { return retryAfter(v, now) }

@@ -94,6 +94,7 @@ func (t *Transport) renew(ctx context.Context, st *state, seen *snapshot, r reas
 		}
 		f = st.start(ctx, cur, r)
 	}
+	f.waiters++
 	st.mu.Unlock()
 	select {
 	case <-f.done:

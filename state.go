@@ -40,9 +40,10 @@ func (s *snapshot) alive(now int64) bool {
 // flight is one renewal in progress; everyone who needs a token waits on
 // done.
 type flight struct {
-	done chan struct{}
-	snap *snapshot
-	err  error
+	done    chan struct{}
+	snap    *snapshot
+	err     error
+	waiters int // requests that joined it; guarded by state.mu
 }
 
 // state is the Transport's mutable part, created at first use.

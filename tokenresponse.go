@@ -235,24 +235,37 @@ func newAuthError(resp *http.Response, grant, endpoint string, err error, secret
 }
 
 // retryAfter parses a Retry-After header: delay-seconds or an HTTP date.
+// A delay too large for any integer, or a date centuries away, means "longer
+// than anyone will wait": maxLifetime, never an overflow into no wait or a
+// negative one. Anything unreadable, zero or past is 0.
 func retryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n <= 0 {
+	if allDigits(v) {
+		n, err := strconv.ParseUint(v, 10, 64)
+		switch {
+		case err != nil || n > uint64(maxLifetime/time.Second):
+			return maxLifetime // overflowing digits are a very long wait
+		case n == 0:
 			return 0
-		}
-		if n > int64(maxLifetime/time.Second) {
-			return maxLifetime
 		}
 		return time.Duration(n) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
+		return min(t.Sub(now), maxLifetime)
 	}
 	return 0
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // scrubbedError is an error whose message had secrets taken out. It
