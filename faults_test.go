@@ -247,7 +247,7 @@ func faultRows() []faultRow {
 	}
 	then200 := func(e *faultEnv) { e.mustGet(e.c, http.StatusOK) }
 
-	return []faultRow{
+	rows := []faultRow{
 		// --- The token endpoint, at first login.
 		{name: "token/500 once then ok", setup: fail(login, 1, bearerkittest.Failure{}),
 			want: faultWant{status: 200, tokenCalls: 2, passwordSends: 2}},
@@ -456,6 +456,7 @@ func faultRows() []faultRow {
 			want:  faultWant{is: []error{context.Canceled}, says: []string{"context canceled"}, tokenCalls: 1, passwordSends: 1},
 			after: then200},
 	}
+	return append(rows, hardeningRows()...)
 }
 
 // The rotated-refresh-token row: a second process starts from a stale
@@ -553,11 +554,16 @@ func (e *faultEnv) newClient(opts ...bearerkit.Option) *bearerkit.Client {
 	auth := e.auth()
 	c, err := bearerkit.NewClient(e.api.ts.URL, auth, append(append([]bearerkit.Option(nil), e.opts...), opts...)...)
 	require.NoError(e.t, err)
+	e.track(c)
+	e.sink.value(c, *c, bearerkit.ClientTransport(c), auth, &auth)
+	return c
+}
+
+// track makes close wait for c's renewals.
+func (e *faultEnv) track(c *bearerkit.Client) {
 	e.mu.Lock()
 	e.clients = append(e.clients, c)
 	e.mu.Unlock()
-	e.sink.value(c, *c, bearerkit.ClientTransport(c), auth, &auth)
-	return c
 }
 
 func (e *faultEnv) otherURL() string {
@@ -909,12 +915,12 @@ func (s *leakSink) secretList() []string {
 	return out
 }
 
-// leaks returns the secrets known so far that text holds, raw,
-// form-encoded or in base64.
+// leaks returns the secrets known so far that text holds, in any of the
+// forms a server might echo them in (see secretForms).
 func (s *leakSink) leaks(text string) []string {
 	var found []string
 	for _, sec := range s.secretList() {
-		for _, enc := range []string{sec, url.QueryEscape(sec), base64.StdEncoding.EncodeToString([]byte(sec))} {
+		for _, enc := range secretForms(sec) {
 			if strings.Contains(text, enc) {
 				found = append(found, sec)
 				break
