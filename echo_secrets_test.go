@@ -174,7 +174,9 @@ func TestNoSecretInAnyEncodingOfAnEcho(t *testing.T) {
 				_, err := bearerkit.Dataddo{BaseURL: base, HTTPClient: hc}.Authenticate(context.Background(), &bearerkit.Token{RefreshToken: echoRefresh})
 				return err
 			},
-			"Dataddo revoke": func() error { return bearerkit.Dataddo{BaseURL: base, HTTPClient: hc}.Revoke(context.Background(), prev) },
+			"Dataddo revoke": func() error {
+				return bearerkit.Dataddo{BaseURL: base, HTTPClient: hc}.Revoke(context.Background(), prev)
+			},
 			"OneData": func() error {
 				_, err := bearerkit.OneData{BaseURL: base, Username: "alice", Password: echoPassword, HTTPClient: hc}.Authenticate(context.Background(), nil)
 				return err

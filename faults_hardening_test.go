@@ -56,7 +56,9 @@ func hardeningRows() []faultRow {
 		return &faultAuthErrWant{status: status, grant: grant}
 	}
 	echo := func(ep bearerkittest.Endpoint, status int) func(e *faultEnv) {
-		return func(e *faultEnv) { e.kc.FailNext(ep, 1, bearerkittest.Failure{Kind: bearerkittest.FailEcho, Status: status}) }
+		return func(e *faultEnv) {
+			e.kc.FailNext(ep, 1, bearerkittest.Failure{Kind: bearerkittest.FailEcho, Status: status})
+		}
 	}
 
 	return []faultRow{
@@ -68,14 +70,14 @@ func hardeningRows() []faultRow {
 		{name: "redirect/login 308 to the same server by another name", setup: redirectTo(login, 308, otherName),
 			want: faultWant{authErr: redirected(308, pw), is: []error{bearerkit.ErrRedirectRefused}, says: []string{"308 Permanent Redirect"}, tokenCalls: 1, passwordSends: 1}},
 		{name: "redirect/login 302 to another origin", setup: redirectTo(login, 302, other),
-			want: faultWant{authErr: redirected(302, pw), is: []error{bearerkit.ErrRedirectRefused}, tokenCalls: 1, passwordSends: 1},
+			want:  faultWant{authErr: redirected(302, pw), is: []error{bearerkit.ErrRedirectRefused}, tokenCalls: 1, passwordSends: 1},
 			after: nothingElsewhere},
 		{name: "redirect/login 307 on the same origin is followed",
 			setup: redirectTo(login, 307, func(e *faultEnv) string { return e.kc.TokenURL() }),
 			want:  faultWant{status: 200, tokenCalls: 2, passwordSends: 2}},
 		{name: "redirect/refresh 308 to another origin sends no password",
 			setup: killed(redirectTo(refresh, 308, other)),
-			want: faultWant{authErr: redirected(308, rt), is: []error{bearerkit.ErrRedirectRefused}, tokenCalls: 2, passwordSends: 1},
+			want:  faultWant{authErr: redirected(308, rt), is: []error{bearerkit.ErrRedirectRefused}, tokenCalls: 2, passwordSends: 1},
 			after: nothingElsewhere},
 
 		// --- Servers that echo what they got.

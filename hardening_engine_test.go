@@ -329,4 +329,3 @@ func TestRetryAfterOfAnySize(t *testing.T) {
 	require.ErrorAs(t, err, &apiErr)
 	assert.Greater(t, apiErr.RetryAfter, time.Hour)
 }
-

@@ -225,12 +225,12 @@ func credentialCalls() []credentialCall {
 func TestCredentialRequestsDoNotFollowRedirectsOffOrigin(t *testing.T) {
 	n := newRedirectNet(t)
 	targets := map[string]string{
-		"another host":                "https://evil.example.test/steal?x=1",
-		"a subdomain":                 "https://sub." + redirectHost + "/steal?x=1",
-		"plain http on the same host": "http://" + redirectHost + "/steal?x=1",
-		"another port":                "https://" + redirectHost + ":8443/steal?x=1",
+		"another host":                   "https://evil.example.test/steal?x=1",
+		"a subdomain":                    "https://sub." + redirectHost + "/steal?x=1",
+		"plain http on the same host":    "http://" + redirectHost + "/steal?x=1",
+		"another port":                   "https://" + redirectHost + ":8443/steal?x=1",
 		"an internationalized lookalike": "https://" + strings.Replace(redirectHost, "auth", "auth\u0130", 1) + "/steal?x=1",
-		"userinfo on another host":    "https://user:pass@evil.example.test/steal",
+		"userinfo on another host":       "https://user:pass@evil.example.test/steal",
 	}
 	userChecks := 0
 	for _, cc := range credentialCalls() {
