@@ -48,8 +48,10 @@ type service struct{ client *Client }
 
 // NewClient returns a Client of the API at baseURL that authenticates with
 // auth. baseURL must be https, or http to a loopback host (or any host with
-// WithInsecureHTTP). Errors wrap ErrInvalidOption (a nil auth, a nil or bad
-// option, an unparsable baseURL) or ErrInsecureHTTP.
+// WithInsecureHTTP); an internationalized host is replaced by the ASCII
+// (IDNA) name net/http dials. Errors wrap ErrInvalidOption (a nil or
+// typed-nil auth, a nil or bad option, an unparsable baseURL or one whose
+// host cannot be converted) or ErrInsecureHTTP.
 func NewClient(baseURL string, auth Authenticator, opts ...Option) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
@@ -190,7 +192,8 @@ const defaultUserAgent = "bearerkit-go"
 //
 // path must stay under the base URL: an absolute URL, a path starting with
 // "/" (which would drop the base path, such as /api/v2/), and "." or ".."
-// segments are refused with an error wrapping ErrInvalidOption. Escape
+// segments, percent-encoded ones ("%2e%2e", ".%2E") included, are refused
+// with an error wrapping ErrInvalidOption. Escape
 // every value put into path with url.PathEscape, as the services do; for
 // URLs elsewhere, use HTTPClient directly.
 func (c *Client) NewRequest(ctx context.Context, method, path string, body any) (*http.Request, error) {

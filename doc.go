@@ -35,9 +35,37 @@
 // twice, honouring Retry-After. A TokenStore (FileStore, MemoryStore)
 // keeps the newest refresh token across restarts.
 //
+// # Security
+//
 // Credentials go only to the Client's base origin and the origins added
 // with WithOrigins, and never over plain http to a host that is not
-// loopback unless WithInsecureHTTP says so.
+// loopback unless WithInsecureHTTP says so. Origins are compared as net/http
+// dials them: an internationalized host is converted to its ASCII (IDNA)
+// form first, so a look-alike such as "apİ.example.com" is another origin,
+// and a name that cannot be converted gets no credentials. A bare Transport
+// (nil Origins) sends the token to the origin each request was made for and
+// drops it from any redirect that leads to another origin.
+//
+// The requests bearerkit itself sends with a secret (token, refresh,
+// revocation and discovery requests of every grant and preset) follow a
+// redirect only on their own origin; any other redirect fails with an
+// *AuthError wrapping a *RedirectError (ErrRedirectRefused) that names the
+// target. The caller's http.Client is never modified.
+//
+// Server text that reaches an error or a log record (error descriptions,
+// messages, plain bodies, Content-Type, WWW-Authenticate, net/http's own
+// errors) is scrubbed of every secret in play, raw or encoded:
+// percent-encoded, JSON-escaped, as HTML character references, in hex, in
+// base64 or inside an HTTP Basic value. An API error is scrubbed of every
+// secret the Client holds. Token, APIToken, the grants, presets, stores,
+// Client and Transport print redacted with every fmt verb, log/slog handler
+// and json.Marshal.
+//
+// A panic in an Authenticator, a TokenStore or OnToken is recovered: the
+// requests waiting get an error wrapping ErrAuthenticatorPanic and the
+// stack goes to the Logger. Every renewal ends within RenewTimeout, whatever
+// it waits for. An API that refuses even a freshly issued token costs one
+// renewal per cool-down, not one per request (ErrTokenRejected meanwhile).
 //
 // # Concurrency
 //

@@ -38,7 +38,8 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
-// WithTokenStore persists the token in s (see Transport.Store).
+// WithTokenStore persists the token in s (see Transport.Store). A nil s,
+// typed nil included, is an error wrapping ErrInvalidOption.
 func WithTokenStore(s TokenStore) Option {
 	return func(c *config) error {
 		if isNil(s) {
@@ -130,7 +131,9 @@ func WithOnToken(fn func(Token)) Option {
 }
 
 // WithCookies sends the token as cookies with these names instead of as
-// headers (see Transport.Cookies).
+// headers (see Transport.Cookies). Names must be distinct HTTP tokens (a
+// name such as "x; admin" would inject a cookie of its own) and AccessToken
+// must be set; anything else is an error wrapping ErrInvalidOption.
 func WithCookies(names CookieNames) Option {
 	return func(c *config) error {
 		if err := names.check(); err != nil {

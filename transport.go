@@ -37,8 +37,10 @@ const (
 // one of your own while its first request is in flight; NewClient's may be
 // printed at any time). The zero value of every field but Auth is usable.
 type Transport struct {
-	// Auth obtains tokens. A nil Auth fails every authenticated request
-	// with an error wrapping ErrInvalidOption.
+	// Auth obtains tokens. A nil Auth, a typed nil (a nil *Dataddo) or a
+	// Fallback holding one fails every authenticated request with an error
+	// wrapping ErrInvalidOption. A panic inside Auth is recovered (see
+	// ErrAuthenticatorPanic).
 	Auth Authenticator
 
 	// Base sends the requests; nil means http.DefaultTransport, looked up
@@ -47,8 +49,16 @@ type Transport struct {
 
 	// Origins restricts credentials to these origins ("https://host:port";
 	// a full URL is reduced to its origin). Requests elsewhere, such as a
-	// redirect to another host, are sent without credentials. Nil means any
-	// origin (NewClient sets it to the base URL's origin).
+	// redirect to another host, are sent without credentials. Hosts are
+	// compared as net/http dials them: ASCII case-insensitively, an
+	// internationalized name after its IDNA conversion to ASCII; a name
+	// that cannot be converted matches nothing, and such an entry here
+	// fails every request with ErrInvalidOption.
+	//
+	// Nil means the origin of each request: a request gets credentials,
+	// but a redirect that net/http follows to another origin (another
+	// scheme, host or port than the request that started the chain) does
+	// not. NewClient sets Origins to the base URL's origin.
 	Origins []string
 
 	// AllowInsecureHTTP allows credentials over plain http:// to hosts that
@@ -78,18 +88,30 @@ type Transport struct {
 	RefreshWindow time.Duration
 
 	// CoolDown is how long a refused login (wrong password, dead refresh
-	// token with nothing to fall back to) is answered from memory, with the
-	// same error, before the server is asked again. Zero means
+	// token with nothing to fall back to, a redirect off the token
+	// endpoint's origin) is answered from memory, with the same error,
+	// before the server is asked again. It also applies when the API
+	// answers 401 to a token issued for the very request it refused: for
+	// that long, further 401s to that token fail with an error wrapping
+	// ErrTokenRejected instead of starting another renewal. Zero means
 	// DefaultCoolDown; negative turns it off.
 	CoolDown time.Duration
 
-	// RenewTimeout bounds one renewal, retries included. It runs detached
-	// from the request that started it, so a caller that gives up does not
-	// cancel it for the others. Zero means DefaultRenewTimeout.
+	// RenewTimeout bounds one renewal, retries included, whatever it waits
+	// for: a TokenStore whose Load or Save hangs, or an Authenticator that
+	// ignores its context, is abandoned at the bound (requests get an error
+	// wrapping context.DeadlineExceeded that names the step), and its
+	// goroutine ends when the blocked call returns. A token that a late
+	// Authenticator still returns is kept if nothing newer has replaced
+	// the one it renews; a Save that hangs does not keep the new token from
+	// being used. The renewal runs detached from the request that started
+	// it, so a caller that gives up does not cancel it for the others. Zero
+	// means DefaultRenewTimeout.
 	RenewTimeout time.Duration
 
 	// Cookies, when set, sends the token as cookies with these names
-	// instead of as headers.
+	// instead of as headers. Names that are not distinct HTTP tokens fail
+	// every request with ErrInvalidOption.
 	Cookies *CookieNames
 
 	// OnToken, when set, is called with each new token, after it is saved
