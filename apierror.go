@@ -145,9 +145,11 @@ func checkResponse(r *http.Response, secrets []string) error {
 		return e
 	}
 	// A hostile or careless server may echo the credentials of the request
-	// back: take them out before anything of the body reaches the error.
+	// back: parseBody takes them out of everything of the body (decoded
+	// first, so that JSON escapes hide nothing) before it reaches the
+	// error.
 	secrets = append(requestSecrets(r.Request), secrets...)
-	e.parseBody([]byte(redact.Scrub(string(body), secrets...)), r.Header.Get("Content-Type"), secrets)
+	e.parseBody(body, r.Header.Get("Content-Type"), secrets)
 	return e
 }
 

@@ -53,7 +53,7 @@ func Discover(ctx context.Context, issuer string, hc *http.Client) (*OpenIDConfi
 	defer closeBody(resp)
 	fail := func(err error) error {
 		e := newAuthError(resp, grant, redact.URL(u), err, nil)
-		e.ContentType = contentType(resp)
+		e.ContentType = contentType(resp, nil)
 		return e
 	}
 	if resp.StatusCode != http.StatusOK {

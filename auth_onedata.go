@@ -69,7 +69,7 @@ func (o OneData) Authenticate(ctx context.Context, prev *Token) (*Token, error) 
 	access := accessValue(strings.TrimSpace(raw))
 	if access == "" || !validHeaderToken(access) {
 		e := newAuthError(resp, grant, redact.URL(u), errors.New("no token in the Authorization or X-Auth-Token response header"), secrets)
-		e.ContentType = contentType(resp)
+		e.ContentType = contentType(resp, secrets)
 		return nil, e
 	}
 	tok := &Token{AccessToken: access, TokenType: "Bearer"}

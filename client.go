@@ -331,5 +331,5 @@ func decodeError(resp *http.Response, err error) error {
 		method, u = resp.Request.Method, redact.URL(resp.Request.URL.String())
 	}
 	return fmt.Errorf("bearerkit: %s %s: the response is not the expected JSON (content type %q): %w",
-		method, u, redact.Clip(resp.Header.Get("Content-Type"), 100), err)
+		method, u, contentType(resp, requestSecrets(resp.Request)), err)
 }

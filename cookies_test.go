@@ -430,18 +430,30 @@ func TestCookieSession_ClientRefreshCookieOnly(t *testing.T) {
 	assert.Equal(t, []string{http.MethodGet}, methods)
 }
 
-// An access token about to expire (by its JWT exp) is renewed up front.
+// An access token that has expired (by its JWT exp) is renewed up front.
+// (A token that has time left is used: a token seen for the first time is
+// judged by the time it has left, like any token; see RenewPolicy.Usable.)
 func TestCookieSession_ClientRenewsExpiring(t *testing.T) {
 	t.Parallel()
 	var s bearerkit.CookieSession
 	d, b, tok := loggedIn(t, &s, bearerkittest.WithAccessTokenTTL(10*time.Second))
 	rec := httptest.NewRecorder()
-	_, err := s.Client(rec, b.request("http://127.0.0.1/"), d.URL(), sessionAuth(d), bearerkit.WithHTTPClient(d.Client()))
+	c, err := s.Client(rec, b.request("http://127.0.0.1/"), d.URL(), sessionAuth(d), bearerkit.WithHTTPClient(d.Client()))
+	require.NoError(t, err)
+	assert.Empty(t, setCookies(rec), "10 s left: used as it is")
+	got, err := c.Token(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, tok.AccessToken, got.AccessToken)
+
+	d, b, tok = loggedIn(t, &s, bearerkittest.WithAccessTokenTTL(time.Second))
+	time.Sleep(time.Until(tok.Expiry)) // the token's own clock: its exp claim
+	rec = httptest.NewRecorder()
+	_, err = s.Client(rec, b.request("http://127.0.0.1/"), d.URL(), sessionAuth(d), bearerkit.WithHTTPClient(d.Client()))
 	require.NoError(t, err)
 	cs := setCookies(rec)
 	require.Contains(t, cs, "accessToken")
 	assert.NotEqual(t, tok.AccessToken, cs["accessToken"].Value)
-	assert.InDelta(t, 10, cs["accessToken"].MaxAge, 2)
+	assert.InDelta(t, 1, cs["accessToken"].MaxAge, 1)
 	assert.Equal(t, 1, d.Stats().Refreshes)
 	var methods []string
 	for _, e := range d.Events() {

@@ -158,7 +158,7 @@ func isTransient(err error) bool {
 // asking again at once would only hammer the server, resend the password
 // and perhaps lock the account: the cool-down applies.
 func isRefused(err error) bool {
-	if errors.Is(err, ErrNoRefreshToken) || errors.Is(err, ErrTokenRejected) || errors.Is(err, ErrRedirectRefused) {
+	if errors.Is(err, ErrNoRefreshToken) || errors.Is(err, ErrTokenRejected) || errors.Is(err, ErrRedirectRefused) || errors.Is(err, ErrRefusedElsewhere) {
 		return true
 	}
 	var ae *AuthError

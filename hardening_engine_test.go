@@ -116,24 +116,25 @@ func (panicStore) Save(context.Context, *bearerkit.Token) error   { panic("save"
 
 // blockingStore's Load or Save blocks, ignoring its context, until release
 // is closed: a hung network file system.
+// It is a plain TokenStore, not a Coordinator.
 type blockingStore struct {
 	blockLoad, blockSave bool
 	release              chan struct{}
-	bearerkit.MemoryStore
+	mem                  bearerkit.MemoryStore
 }
 
 func (s *blockingStore) Load(ctx context.Context) (*bearerkit.Token, error) {
 	if s.blockLoad {
 		<-s.release
 	}
-	return s.MemoryStore.Load(ctx)
+	return s.mem.Load(ctx)
 }
 
 func (s *blockingStore) Save(ctx context.Context, t *bearerkit.Token) error {
 	if s.blockSave {
 		<-s.release
 	}
-	return s.MemoryStore.Save(ctx, t)
+	return s.mem.Save(ctx, t)
 }
 
 // Point 8: a TokenStore whose Load blocks fails the request at

@@ -227,7 +227,10 @@ func (st *state) fly(parent context.Context, f *flight, prev *snapshot, r reason
 		st.coolErr = nil
 	} else {
 		f.err = err
-		if cd := t.coolDown(); cd > 0 && isRefused(err) {
+		var re *RefusedError
+		if cd := t.coolDown(); cd > 0 && errors.As(err, &re) {
+			st.coolErr, st.coolUntil = err, re.Until // refused in another process
+		} else if cd > 0 && isRefused(err) {
 			st.coolErr, st.coolUntil = err, now.Add(cd)
 		} else if ra := retryAfterOf(err); ra > 0 {
 			st.coolErr, st.coolUntil = err, now.Add(min(ra, maxRetryAfterCool))
@@ -260,13 +263,19 @@ const abandonGrace = 100 * time.Millisecond
 // save the result. Every step that runs user code recovers a panic.
 func (st *state) work(ctx context.Context, w *renewWork, limit time.Time) {
 	t := st.t
+	if coord, ok := t.Store.(Coordinator); ok {
+		st.coordinate(ctx, coord, w, limit)
+		return
+	}
 	w.setStage(stageLoad)
 	prev := w.prev
 	if tok, fresh := st.loadStored(ctx, &prev); tok != nil && fresh {
 		w.set(tok, true, nil, stageDone)
 		return
 	}
-	w.setStage(stageAuth)
+	if !w.setStage(stageAuth) {
+		return // abandoned while the store was read: start nothing more
+	}
 	tok, err := t.authenticate(ctx, prev, limit)
 	if err == nil {
 		err = checkToken(tok)
@@ -316,6 +325,10 @@ func (st *state) callOnToken(tok Token) {
 func (st *state) adoptLate(tok *Token, base *snapshot) {
 	st.mu.Lock()
 	cur := st.cur.Load()
+	if cur != nil && cur.tok.AccessToken == tok.AccessToken {
+		st.mu.Unlock() // published already (its Save hung, not its renewal)
+		return
+	}
 	newer := cur != nil && (base == nil || cur.gen != base.gen)
 	if st.flight != nil || newer {
 		st.mu.Unlock()
@@ -363,11 +376,72 @@ func (st *state) loadStored(ctx context.Context, prev **Token) (tok *Token, fres
 		return nil, false // ours, or older than ours (our own Save failed)
 	}
 	c := *stored
-	if c.Expiry.IsZero() || st.now().Add(t.skew()).Before(c.Expiry) {
+	if st.policy().Usable(&c) {
 		return &c, true
 	}
 	*prev = &c
 	return nil, false
+}
+
+// policy is the RenewPolicy the Transport hands its Coordinator.
+func (st *state) policy() RenewPolicy {
+	return RenewPolicy{ExpirySkew: st.t.skew(), CoolDown: st.t.coolDown(), Now: st.clock}
+}
+
+// coordinate runs a renewal through the Store's Coordinator: it adopts a
+// token another process stored, or calls Auth (with retries) as the one
+// process that renews.
+func (st *state) coordinate(ctx context.Context, coord Coordinator, w *renewWork, limit time.Time) {
+	t := st.t
+	w.setStage(stageCoordinate)
+	var mine *Token
+	tok, renewed, err := st.callRenew(WithPolicy(ctx, st.policy()), coord, w.prev, func(ctx context.Context, base *Token) (*Token, error) {
+		if !w.setStage(stageAuth) {
+			return nil, &renewTimeoutError{stage: stageCoordinate, timeout: t.renewTimeout()}
+		}
+		tok, err := t.authenticate(ctx, base, limit)
+		if err == nil {
+			err = checkToken(tok)
+		}
+		if err != nil {
+			return nil, err
+		}
+		c := *tok
+		mine = &c
+		// The Coordinator saves it next: fly may use it even if that hangs.
+		w.set(&c, false, nil, stageSave)
+		return tok, nil
+	})
+	switch {
+	case err != nil:
+		w.set(nil, false, err, stageDone)
+	case tok == nil || checkToken(tok) != nil:
+		w.set(nil, false, errors.New("bearerkit: the Coordinator returned no usable token"), stageDone)
+	default:
+		c := *tok
+		if !renewed {
+			mine = nil
+		}
+		if !w.set(&c, !renewed, nil, stageDone) && mine != nil {
+			st.adoptLate(&c, w.base)
+		}
+	}
+}
+
+// callRenew calls the Coordinator, turning a panic into an error.
+func (st *state) callRenew(ctx context.Context, coord Coordinator, prev *Token, renew func(context.Context, *Token) (*Token, error)) (tok *Token, renewed bool, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			st.logPanic("bearerkit: the Coordinator panicked in Renew", v, prev)
+			tok, renewed, err = nil, false, fmt.Errorf("bearerkit: the Coordinator panicked: %s", panicText(v, tokenSecrets(prev)))
+		}
+	}()
+	var p *Token
+	if prev != nil {
+		c := *prev
+		p = &c
+	}
+	return coord.Renew(ctx, p, renew)
 }
 
 // authenticate calls Auth, trying again at most maxRetries times after a

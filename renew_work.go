@@ -11,14 +11,15 @@ import (
 type stage int
 
 const (
-	stageLoad stage = iota // reading the TokenStore
-	stageAuth              // calling the Authenticator
-	stageSave              // saving the new token to the TokenStore
+	stageLoad       stage = iota // reading the TokenStore
+	stageCoordinate              // waiting for the Coordinator (another process's renewal)
+	stageAuth                    // calling the Authenticator
+	stageSave                    // saving the new token to the TokenStore
 	stageDone
 )
 
 func (s stage) String() string {
-	return [...]string{"loading the token from the TokenStore", "waiting for the Authenticator", "saving the token to the TokenStore", "done"}[s]
+	return [...]string{"loading the token from the TokenStore", "waiting for the Coordinator", "waiting for the Authenticator", "saving the token to the TokenStore", "done"}[s]
 }
 
 // renewWork is what a renewal's worker shares with fly, which may stop
@@ -36,12 +37,15 @@ type renewWork struct {
 	taken     bool
 }
 
-func (w *renewWork) setStage(s stage) {
+// setStage records the step the worker starts; it reports false when fly
+// has given up on the renewal, which must then not go on.
+func (w *renewWork) setStage(s stage) bool {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	if !w.taken {
 		w.stage = s
 	}
-	w.mu.Unlock()
+	return !w.taken
 }
 
 // set records a result and the stage reached; it reports false when fly

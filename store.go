@@ -21,12 +21,16 @@ type TokenStore interface {
 }
 
 // MemoryStore is a TokenStore in memory, for tests and for sharing one
-// token between Transports of a process. The zero value is empty and ready.
+// token between Transports of a process: it is a Coordinator, so
+// Transports that share it renew one at a time and adopt each other's
+// tokens. The zero value is empty and ready.
 // It is safe for concurrent use. Printing it (fmt, slog, json.Marshal)
 // shows whether it holds a token, never the token's secrets.
 type MemoryStore struct {
-	mu  sync.Mutex
-	tok *Token
+	mu      sync.Mutex
+	tok     *Token
+	renewal chan struct{} // closed when the renewal under way ends
+	refused *RefusedError // a refused login, for the cool-down
 }
 
 // Load returns a copy of the stored token, or nil.
@@ -71,6 +75,7 @@ func (m *MemoryStore) MarshalJSON() ([]byte, error) { return json.Marshal(m.Stri
 func (m *MemoryStore) Save(_ context.Context, t *Token) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.refused = nil
 	if t == nil {
 		m.tok = nil
 		return nil

@@ -30,14 +30,25 @@ type FileStore struct {
 	// Path is the file.
 	Path string
 
-	once sync.Once
-	sem  chan struct{} // held by the one file operation under way
+	once     sync.Once
+	sem      chan struct{} // held by the one file operation under way
+	renewing chan struct{} // held by this process's renewal under way
 }
 
-// fileToken is the file's format, versioned for the future.
+func (s *FileStore) init() {
+	s.once.Do(func() {
+		s.sem = make(chan struct{}, 1)
+		s.renewing = make(chan struct{}, 1)
+	})
+}
+
+// fileToken is the file's format, versioned for the future. Refused is a
+// login refused by one of the processes sharing the file, remembered for
+// the cool-down (see Renew).
 type fileToken struct {
-	Version int       `json:"version"`
-	Token   tokenJSON `json:"token"`
+	Version int           `json:"version"`
+	Token   tokenJSON     `json:"token"`
+	Refused *RefusedError `json:"refused,omitempty"`
 }
 
 // Load reads the token; a missing file is nil, nil. A file that is not a
@@ -46,10 +57,18 @@ func (s *FileStore) Load(ctx context.Context) (*Token, error) {
 	if s.Path == "" {
 		return nil, fmt.Errorf("%w: FileStore has no Path", ErrInvalidOption)
 	}
-	return fileOp(ctx, s, s.load)
+	ft, err := fileOp(ctx, s, s.loadFile)
+	if err != nil || ft == nil {
+		return nil, err
+	}
+	if ft.Token.AccessToken == "" {
+		return nil, nil // only a remembered refusal
+	}
+	return ft.Token.token(), nil
 }
 
-func (s *FileStore) load() (*Token, error) {
+// loadFile reads the file; a missing one is nil, nil.
+func (s *FileStore) loadFile() (*fileToken, error) {
 	fi, err := os.Stat(s.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -68,10 +87,10 @@ func (s *FileStore) load() (*Token, error) {
 		return nil, fmt.Errorf("bearerkit: reading token file: %w", err)
 	}
 	var ft fileToken
-	if err := json.Unmarshal(b, &ft); err != nil || ft.Token.AccessToken == "" {
+	if err := json.Unmarshal(b, &ft); err != nil || (ft.Token.AccessToken == "" && ft.Refused == nil) {
 		return nil, fmt.Errorf("bearerkit: token file %s is not a bearerkit token", s.Path)
 	}
-	return ft.Token.token(), nil
+	return &ft, nil
 }
 
 // Save replaces the file atomically with t.
@@ -86,7 +105,7 @@ func (s *FileStore) Save(ctx context.Context, t *Token) error {
 	if err != nil {
 		return fmt.Errorf("bearerkit: encoding token: %w", err)
 	}
-	_, err = fileOp(ctx, s, func() (*Token, error) { return nil, s.write(b) })
+	_, err = fileOp(ctx, s, func() (struct{}, error) { return struct{}{}, s.write(b) })
 	return err
 }
 
@@ -130,12 +149,13 @@ func (s *FileStore) write(b []byte) (err error) {
 // fileOp runs op, one at a time per FileStore, and returns when it is done
 // or when ctx ends, whichever comes first. An op that ctx gave up on goes
 // on in its own goroutine and lets the next one start only when it returns.
-func fileOp(ctx context.Context, s *FileStore, op func() (*Token, error)) (*Token, error) {
-	s.once.Do(func() { s.sem = make(chan struct{}, 1) })
+func fileOp[T any](ctx context.Context, s *FileStore, op func() (T, error)) (T, error) {
+	var zero T
+	s.init()
 	select {
 	case s.sem <- struct{}{}:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return zero, ctx.Err()
 	}
 	if ctx.Done() == nil { // cannot end: no goroutine needed
 		defer func() { <-s.sem }()
@@ -143,22 +163,22 @@ func fileOp(ctx context.Context, s *FileStore, op func() (*Token, error)) (*Toke
 	}
 	if err := ctx.Err(); err != nil {
 		<-s.sem
-		return nil, err
+		return zero, err
 	}
 	type result struct {
-		tok *Token
+		v   T
 		err error
 	}
 	ch := make(chan result, 1)
 	go func() {
 		defer func() { <-s.sem }()
-		tok, err := op()
-		ch <- result{tok, err}
+		v, err := op()
+		ch <- result{v, err}
 	}()
 	select {
 	case r := <-ch:
-		return r.tok, r.err
+		return r.v, r.err
 	case <-ctx.Done():
-		return nil, fmt.Errorf("bearerkit: token file %s: %w", s.Path, ctx.Err())
+		return zero, fmt.Errorf("bearerkit: token file %s: %w", s.Path, ctx.Err())
 	}
 }

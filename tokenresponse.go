@@ -81,20 +81,20 @@ func parseTokenResponse(resp *http.Response, grant, endpoint string, secrets []s
 			}
 			e.Description = serverText(desc, 300, secrets)
 		} else {
-			e.ContentType = serverText(resp.Header.Get("Content-Type"), 100, secrets)
+			e.ContentType = contentType(resp, secrets)
 		}
 		return nil, e
 	}
 	var tf tokenFields
 	if err := decodeTokenBody(resp, body, &tf); err != nil {
 		e := fail(err)
-		e.ContentType = serverText(resp.Header.Get("Content-Type"), 100, secrets)
+		e.ContentType = contentType(resp, secrets)
 		return nil, e
 	}
 	tok, err := tf.token(time.Now())
 	if err != nil {
 		e := fail(err)
-		e.ContentType = serverText(resp.Header.Get("Content-Type"), 100, secrets)
+		e.ContentType = contentType(resp, secrets)
 		return nil, e
 	}
 	return tok, nil
@@ -217,11 +217,13 @@ func validHeaderToken(s string) bool {
 // out, clipped to n bytes, and taken out again, since Clip turns control
 // characters into spaces and so can spell a secret ("pass\tword").
 func serverText(s string, n int, secrets []string) string {
-	return redact.Scrub(redact.Clip(redact.Scrub(s, secrets...), n), secrets...)
+	return redact.ScrubClip(s, n, secrets...)
 }
 
-func contentType(resp *http.Response) string {
-	return redact.Clip(resp.Header.Get("Content-Type"), 100)
+// contentType is resp's Content-Type, fit for an error: clipped and
+// scrubbed of secrets.
+func contentType(resp *http.Response, secrets []string) string {
+	return serverText(resp.Header.Get("Content-Type"), 100, secrets)
 }
 
 // newAuthError builds the error for an answer from a token endpoint.

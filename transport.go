@@ -198,9 +198,7 @@ func (t *Transport) CloseIdleConnections() {
 // token taken out should a hostile server echo it.
 func challengeAttrs(resp *http.Response, s *snapshot) []slog.Attr {
 	attrs := []slog.Attr{slog.Uint64("generation", s.gen)}
-	text := func(v string, n int) string {
-		return redact.Scrub(redact.Clip(redact.Scrub(v, s.tok.AccessToken, s.tok.RefreshToken), n), s.tok.AccessToken, s.tok.RefreshToken)
-	}
+	text := func(v string, n int) string { return redact.ScrubClip(v, n, s.tok.AccessToken, s.tok.RefreshToken) }
 	if c, ok := wwwauth.Find(wwwauth.Parse(resp.Header.Get("WWW-Authenticate")), "bearer"); ok {
 		attrs = append(attrs,
 			slog.String("error", text(c.Param("error"), 100)),

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Placeholder stands in for a secret that is set.
@@ -54,27 +55,21 @@ func URL(raw string) string {
 	return u.String()
 }
 
-// Scrub replaces every occurrence of each non-trivial secret in s with
-// Placeholder. Secrets shorter than 4 bytes are left alone: replacing them
-// would mangle ordinary words without protecting anything.
-func Scrub(s string, secrets ...string) string {
-	for _, sec := range secrets {
-		if len(sec) < 4 {
-			continue
-		}
-		if strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, Placeholder)
-		}
-	}
-	return s
-}
-
 // Clip makes a server-supplied string safe to show: at most n bytes, with
 // control characters replaced, so a hostile server cannot flood or forge log
 // lines through an error message.
+//
+// A longer s is cut to its first n bytes (a negative n counts as 0) and
+// "…" is appended. The cut never falls inside a multi-byte UTF-8 rune: it
+// moves back to the start of that rune. Then the ASCII control characters
+// (below 0x20, and DEL) become spaces, and invalid UTF-8 becomes U+FFFD.
+// Clip does not remove secrets: see ScrubClip.
 func Clip(s string, n int) string {
+	if n < 0 {
+		n = 0
+	}
 	if len(s) > n {
-		s = s[:n] + "…"
+		s = s[:runeCut(s, n)] + "…"
 	}
 	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
@@ -82,4 +77,21 @@ func Clip(s string, n int) string {
 		}
 		return r
 	}, s)
+}
+
+// runeCut returns where to cut s so as to keep at most its first n bytes
+// (n < len(s)): n itself, or the start of a valid multi-byte rune that
+// begins before n and ends after it. Invalid bytes are cut anywhere; Clip
+// turns them into U+FFFD anyway.
+func runeCut(s string, n int) int {
+	for j := n - 1; j >= 0 && j > n-utf8.UTFMax; j-- {
+		if !utf8.RuneStart(s[j]) {
+			continue
+		}
+		if r, size := utf8.DecodeRuneInString(s[j:]); (r != utf8.RuneError || size > 1) && j+size > n {
+			return j
+		}
+		break
+	}
+	return n
 }
