@@ -122,6 +122,10 @@ type Transport struct {
 	// nil means no logging. Records never hold secrets.
 	Logger *slog.Logger
 
+	// Hooks are called as tokens are renewed and requests replayed, for
+	// metrics and tracing (see Hooks). The zero value calls nothing.
+	Hooks Hooks
+
 	st atomic.Value // *state, created at first use
 }
 
