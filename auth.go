@@ -67,6 +67,7 @@ func (f fallback) Authenticate(ctx context.Context, prev *Token) (*Token, error)
 			if tok == nil || tok.AccessToken == "" {
 				return nil, fmt.Errorf("bearerkit: Fallback Authenticator %d returned no token", i)
 			}
+			recordStep(ctx, i, a)
 			return tok, nil
 		}
 		if !isDead(err) {

@@ -63,7 +63,7 @@ func (st *state) logPanic(msg string, v any, tok *Token, secrets ...string) {
 		return
 	}
 	secrets = append(secrets, tokenSecrets(tok)...)
-	st.log(slog.LevelError, msg, slog.String("panic", panicText(v, secrets)), slog.String("stack", redact.Scrub(string(debug.Stack()), secrets...)))
+	st.log(context.Background(), slog.LevelError, msg, slog.String("panic", panicText(v, secrets)), slog.String("stack", redact.Scrub(string(debug.Stack()), secrets...)))
 }
 
 // tokenSecrets lists tok's access and refresh tokens; nil for nil.

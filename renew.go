@@ -74,6 +74,7 @@ func (t *Transport) renew(ctx context.Context, st *state, seen *snapshot, r reas
 		// request it refused: another one would fare no better.
 		err := st.refusedErr
 		st.mu.Unlock()
+		st.coolDownAnswer(ctx, r, err)
 		return nil, err
 	}
 	f := st.flight
@@ -84,6 +85,7 @@ func (t *Transport) renew(ctx context.Context, st *state, seen *snapshot, r reas
 				st.markDead(seen)
 			}
 			st.mu.Unlock()
+			st.coolDownAnswer(ctx, r, err)
 			return nil, err
 		}
 		if err := ctx.Err(); err != nil {
@@ -109,6 +111,14 @@ func (t *Transport) renew(ctx context.Context, st *state, seen *snapshot, r reas
 	return f.snap, f.err
 }
 
+// coolDownAnswer reports a renewal answered from memory (a refusal or a
+// Retry-After remembered) to the hooks, with the request's context.
+func (st *state) coolDownAnswer(ctx context.Context, r reason, err error) {
+	if st.t.Hooks.RenewDone != nil {
+		st.renewDone(ctx, RenewEvent{Reason: r.String(), Source: "cool-down", Err: err, FallbackStep: -1})
+	}
+}
+
 // refusedFresh records that the API answered 401 to s although s was
 // issued to replay a request the API had refused: for the cool-down,
 // further 401s to s are answered with an error wrapping ErrTokenRejected
@@ -126,7 +136,7 @@ func (st *state) refusedFresh(s *snapshot) {
 	st.refusedErr = fmt.Errorf("%w: the API answered 401 to a token issued just now, too; not renewing again before %s (the cool-down)",
 		ErrTokenRejected, until.UTC().Format(time.RFC3339))
 	st.mu.Unlock()
-	st.log(slog.LevelWarn, "bearerkit: the API refused a fresh token too; further 401s fail with ErrTokenRejected for the cool-down",
+	st.log(context.Background(), slog.LevelWarn, "bearerkit: the API refused a fresh token too; further 401s fail with ErrTokenRejected for the cool-down",
 		slog.Uint64("generation", s.gen), slog.Time("until", until))
 }
 
@@ -190,7 +200,7 @@ func (st *state) fly(parent context.Context, f *flight, prev *snapshot, r reason
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		st.work(ctx, w, limit)
+		st.work(context.WithValue(ctx, fallbackStepKey{}, &w.stepRec), w, limit)
 	}()
 	select {
 	case <-done:
@@ -209,7 +219,7 @@ func (st *state) fly(parent context.Context, f *flight, prev *snapshot, r reason
 	case err == nil && stage == stageSave:
 		// The token is new and good; only its Save hangs. Requests use it
 		// rather than lose it (its refresh token may have rotated).
-		st.log(slog.LevelError, "bearerkit: saving the new token did not finish within RenewTimeout; using it anyway", slog.Duration("renew_timeout", timeout))
+		st.log(parent, slog.LevelError, "bearerkit: saving the new token did not finish within RenewTimeout; using it anyway", slog.Duration("renew_timeout", timeout))
 	case err == nil && stage != stageDone:
 		err = &renewTimeoutError{stage: stage, timeout: timeout}
 	}
@@ -237,21 +247,50 @@ func (st *state) fly(parent context.Context, f *flight, prev *snapshot, r reason
 		}
 	}
 	st.mu.Unlock()
-	attrs := []slog.Attr{slog.String("reason", r.String()), slog.Duration("took", now.Sub(started))}
+	took := now.Sub(started)
+	step, stepName, attempts := w.steps()
+	attrs := []slog.Attr{slog.String("reason", r.String()), slog.Duration("took", took)}
 	switch {
 	case err != nil:
-		st.log(slog.LevelWarn, "bearerkit: token renewal failed", append(attrs, slog.String("error", err.Error()))...)
+		st.log(parent, slog.LevelWarn, "bearerkit: token renewal failed", append(attrs, slog.String("error", err.Error()))...)
 	case fromStore:
-		st.log(slog.LevelDebug, "bearerkit: token loaded from store", attrs...)
+		st.log(parent, slog.LevelDebug, "bearerkit: token loaded from store", attrs...)
 	default:
 		if !tok.Expiry.IsZero() {
 			attrs = append(attrs, slog.Duration("expires_in", tok.Expiry.Sub(now).Round(time.Second)))
 		}
-		st.log(slog.LevelDebug, "bearerkit: token renewed", append(attrs, slog.Uint64("generation", f.snap.gen))...)
+		attrs = append(attrs, slog.Uint64("generation", f.snap.gen))
+		if step >= 0 {
+			attrs = append(attrs, slog.Int("fallback_step", step), slog.String("fallback_authenticator", stepName))
+		}
+		st.log(parent, slog.LevelDebug, "bearerkit: token renewed", attrs...)
 	}
-	// Wake the waiters only after logging, so that the record of a renewal
-	// comes before anything its waiters do next.
+	if st.t.Hooks.RenewDone != nil {
+		e := RenewEvent{Reason: r.String(), Source: "authenticator", Duration: took, Err: err, FallbackStep: -1, Attempts: attempts}
+		if fromStore {
+			e.Source = "store"
+		}
+		if err == nil {
+			e.Generation, e.Expiry, e.FallbackStep = f.snap.gen, tok.Expiry, step
+		}
+		st.renewDone(parent, e)
+	}
+	// Wake the waiters only after logging and the hooks, so that the
+	// record of a renewal comes before anything its waiters do next.
 	close(f.done)
+}
+
+// renewDone calls Hooks.RenewDone, recovering a panic.
+func (st *state) renewDone(ctx context.Context, e RenewEvent) {
+	defer st.recoverHook("RenewDone")
+	st.t.Hooks.RenewDone(ctx, e)
+}
+
+// recoverHook logs a panic of a hook; it must be deferred.
+func (st *state) recoverHook(name string) {
+	if v := recover(); v != nil {
+		st.logPanic("bearerkit: the "+name+" hook panicked", v, nil)
+	}
 }
 
 // abandonGrace is how long fly waits, once RenewTimeout has passed, for a
@@ -306,8 +345,19 @@ func (st *state) save(ctx context.Context, tok *Token) {
 	}()
 	c := *tok
 	if err := st.t.Store.Save(ctx, &c); err != nil {
-		st.log(slog.LevelError, "bearerkit: saving the new token failed", slog.String("error", scrubToken(err.Error(), tok)))
+		err = scrubErr(err, tokenSecrets(tok))
+		st.log(ctx, slog.LevelError, "bearerkit: saving the new token failed", slog.String("error", err.Error()))
+		st.storeError(ctx, "save", err)
 	}
+}
+
+// storeError reports a failure of the TokenStore to the hooks.
+func (st *state) storeError(ctx context.Context, op string, err error) {
+	if st.t.Hooks.StoreError == nil {
+		return
+	}
+	defer st.recoverHook("StoreError")
+	st.t.Hooks.StoreError(ctx, StoreEvent{Op: op, Err: err})
 }
 
 // callOnToken calls the OnToken callback, recovering a panic.
@@ -332,14 +382,14 @@ func (st *state) adoptLate(tok *Token, base *snapshot) {
 	newer := cur != nil && (base == nil || cur.gen != base.gen)
 	if st.flight != nil || newer {
 		st.mu.Unlock()
-		st.log(slog.LevelWarn, "bearerkit: a renewal that timed out finished late; its token was dropped (a newer one exists)")
+		st.log(context.Background(), slog.LevelWarn, "bearerkit: a renewal that timed out finished late; its token was dropped (a newer one exists)")
 		return
 	}
 	st.gen++
 	st.cur.Store(st.newSnapshot(tok, st.gen, st.now()))
 	st.coolErr = nil
 	st.mu.Unlock()
-	st.log(slog.LevelWarn, "bearerkit: a renewal that timed out finished late; its token is used")
+	st.log(context.Background(), slog.LevelWarn, "bearerkit: a renewal that timed out finished late; its token is used")
 	if st.t.Store != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), st.t.renewTimeout())
 		defer cancel()
@@ -366,7 +416,9 @@ func (st *state) loadStored(ctx context.Context, prev **Token) (tok *Token, fres
 	}()
 	stored, err := t.Store.Load(ctx)
 	if err != nil {
-		st.log(slog.LevelWarn, "bearerkit: loading the stored token failed", slog.String("error", scrubToken(err.Error(), *prev)))
+		err = scrubErr(err, tokenSecrets(*prev))
+		st.log(ctx, slog.LevelWarn, "bearerkit: loading the stored token failed", slog.String("error", err.Error()))
+		st.storeError(ctx, "load", err)
 		return nil, false
 	}
 	if stored == nil || checkToken(stored) != nil {
@@ -449,6 +501,9 @@ func (st *state) callRenew(ctx context.Context, coord Coordinator, prev *Token, 
 // Retry-After, never past the context's deadline or limit.
 func (t *Transport) authenticate(ctx context.Context, prev *Token, limit time.Time) (*Token, error) {
 	for attempt := 0; ; attempt++ {
+		if rec, ok := ctx.Value(fallbackStepKey{}).(*stepRecord); ok {
+			rec.attempts.Add(1)
+		}
 		tok, err := t.callAuth(ctx, prev)
 		if err == nil || attempt >= maxRetries || !isTransient(err) {
 			return tok, err

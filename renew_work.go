@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,8 +27,9 @@ func (s stage) String() string {
 // waiting for it: once fly has taken the result (finish), the worker's
 // later results are refused by set.
 type renewWork struct {
-	base *snapshot // the token being renewed; nil at first use
-	prev *Token    // a copy of base's token, for the Authenticator
+	base    *snapshot // the token being renewed; nil at first use
+	prev    *Token    // a copy of base's token, for the Authenticator
+	stepRec stepRecord
 
 	mu        sync.Mutex
 	stage     stage
@@ -58,6 +60,41 @@ func (w *renewWork) set(tok *Token, fromStore bool, err error, s stage) bool {
 	}
 	w.tok, w.fromStore, w.err, w.stage = tok, fromStore, err, s
 	return true
+}
+
+// steps returns which Fallback step produced the token (-1: none) and how
+// many times the Authenticator was called.
+func (w *renewWork) steps() (step int, name string, attempts int) {
+	w.stepRec.mu.Lock()
+	defer w.stepRec.mu.Unlock()
+	if !w.stepRec.set {
+		return -1, "", int(w.stepRec.attempts.Load())
+	}
+	return w.stepRec.index, w.stepRec.name, int(w.stepRec.attempts.Load())
+}
+
+// stepRecord is where a Fallback records, through the renewal's context,
+// which of its steps produced the token; and authenticate counts its calls.
+type stepRecord struct {
+	mu       sync.Mutex
+	set      bool
+	index    int
+	name     string
+	attempts atomic.Int32
+}
+
+type fallbackStepKey struct{}
+
+// recordStep notes that step i (a) of a Fallback produced the token. The
+// outermost Fallback returns last, so its step is the one kept.
+func recordStep(ctx context.Context, i int, a Authenticator) {
+	rec, ok := ctx.Value(fallbackStepKey{}).(*stepRecord)
+	if !ok {
+		return
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	rec.set, rec.index, rec.name = true, i, fmt.Sprint(printable(a))
 }
 
 // finish takes the result as it stands; the worker cannot change it after.

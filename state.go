@@ -176,9 +176,11 @@ func (st *state) check(req *http.Request) error {
 	return checkTransport(req.Context(), req.URL, st.t.AllowInsecureHTTP)
 }
 
-func (st *state) log(level slog.Level, msg string, attrs ...slog.Attr) {
+// log writes a record with ctx (the request's, where there is one, so that
+// handlers can correlate it with the request's trace).
+func (st *state) log(ctx context.Context, level slog.Level, msg string, attrs ...slog.Attr) {
 	if l := st.t.Logger; l != nil {
-		l.LogAttrs(context.Background(), level, msg, attrs...)
+		l.LogAttrs(ctx, level, msg, attrs...)
 	}
 }
 
@@ -216,7 +218,7 @@ func (st *state) newSnapshot(tok *Token, gen uint64, now time.Time) *snapshot {
 	}
 	life := tok.Expiry.Sub(now)
 	if life <= 0 {
-		st.log(slog.LevelWarn, "bearerkit: new token is already expired; using it until the API answers 401", slog.Time("expiry", tok.Expiry))
+		st.log(context.Background(), slog.LevelWarn, "bearerkit: new token is already expired; using it until the API answers 401", slog.Time("expiry", tok.Expiry))
 		return s
 	}
 	s.expiry = st.at(tok.Expiry)

@@ -1,6 +1,7 @@
 package bearerkit
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -158,7 +159,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 	// 401: the token that request carried is dead.
 	if st.t.Logger != nil {
-		st.log(slog.LevelDebug, "bearerkit: API answered 401; renewing", challengeAttrs(resp, s)...)
+		st.log(ctx, slog.LevelDebug, "bearerkit: API answered 401; renewing", challengeAttrs(resp, s)...)
 	}
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	ns, rerr := t.renew(ctx, st, s, reason401)
@@ -181,12 +182,24 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	closeBody(resp)
 	resp, err = base.RoundTrip(r2)
 	if err != nil {
-		return nil, scrubErr(err, tokenSecrets(ns.tok))
+		err = scrubErr(err, tokenSecrets(ns.tok))
+		st.replayed(ctx, req, 0, err)
+		return nil, err
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
 		st.refusedFresh(ns)
 	}
+	st.replayed(ctx, req, resp.StatusCode, nil)
 	return resp, nil
+}
+
+// replayed reports a replay after a 401 to the hooks.
+func (st *state) replayed(ctx context.Context, req *http.Request, status int, err error) {
+	if st.t.Hooks.Replayed == nil {
+		return
+	}
+	defer st.recoverHook("Replayed")
+	st.t.Hooks.Replayed(ctx, ReplayEvent{Method: req.Method, URL: redact.URL(req.URL.String()), StatusCode: status, Err: err})
 }
 
 // CloseIdleConnections closes the idle connections of Base, if it can.
