@@ -49,25 +49,48 @@ type service struct{ client *Client }
 // NewClient returns a Client of the API at baseURL that authenticates with
 // auth. baseURL must be https, or http to a loopback host (or any host with
 // WithInsecureHTTP); an internationalized host is replaced by the ASCII
-// (IDNA) name net/http dials. Errors wrap ErrInvalidOption (a nil or
-// typed-nil auth, a nil or bad option, an unparsable baseURL or one whose
-// host cannot be converted) or ErrInsecureHTTP.
+// (IDNA) name net/http dials.
+//
+// No URL is typed twice: an empty baseURL takes the API root from a preset
+// that knows it (Dataddo's BaseURL), and a Dataddo preset with an empty
+// BaseURL takes baseURL.
+//
+// NewClient checks everything it can before the first request: auth's
+// Validate (every field a grant or preset needs; see Validator), nil and
+// typed-nil values, and that no token endpoint of auth is plain http to a
+// host that is not loopback unless WithInsecureHTTP says so. Errors wrap
+// ErrInvalidOption (naming the field at fault) or ErrInsecureHTTP.
 func NewClient(baseURL string, auth Authenticator, opts ...Option) (*Client, error) {
+	const op = "NewClient"
+	if err := checkAuthenticator(op, auth); err != nil {
+		return nil, err
+	}
+	if baseURL == "" {
+		if b, ok := auth.(apiBaser); ok {
+			baseURL = b.apiBaseURL()
+		}
+		if baseURL == "" {
+			return nil, prefixed(op, fmt.Errorf("%w: empty base URL, and the Authenticator (%T) does not know its API's", ErrInvalidOption, auth))
+		}
+	}
 	u, err := url.Parse(baseURL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, fmt.Errorf("%w: NewClient: base URL %q is not an absolute http(s) URL", ErrInvalidOption, redact.URL(baseURL))
+		return nil, prefixed(op, fmt.Errorf("%w: base URL %q is not an absolute http(s) URL", ErrInvalidOption, redact.URL(baseURL)))
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("%w: NewClient: base URL must not hold user information", ErrInvalidOption)
+		return nil, prefixed(op, fmt.Errorf("%w: base URL must not hold user information", ErrInvalidOption))
 	}
-	if err := checkAuthenticator("NewClient", auth); err != nil {
+	if f, ok := auth.(baseFiller); ok {
+		auth = f.withBaseURL(baseURL)
+	}
+	if err := validateAuth(op, auth, false); err != nil {
 		return nil, err
 	}
 	// Credentials go to the origin net/http dials: an internationalized
 	// host is replaced by its ASCII form, which is what is compared.
 	base, err := parseOrigin(u.Scheme + "://" + u.Host)
 	if err != nil {
-		return nil, fmt.Errorf("bearerkit: NewClient: base URL: %w", err)
+		return nil, prefixed(op, fmt.Errorf("base URL: %w", err))
 	}
 	if !isASCII(u.Host) {
 		u.Host = base.host
@@ -75,14 +98,24 @@ func NewClient(baseURL string, auth Authenticator, opts ...Option) (*Client, err
 	var cfg config
 	for i, opt := range opts {
 		if opt == nil {
-			return nil, fmt.Errorf("%w: NewClient: option %d is nil", ErrInvalidOption, i)
+			return nil, prefixed(op, fmt.Errorf("%w: option %d is nil", ErrInvalidOption, i))
 		}
 		if err := opt(&cfg); err != nil {
-			return nil, fmt.Errorf("bearerkit: NewClient: %w", err)
+			return nil, prefixed(op, err)
 		}
 	}
-	if err := checkTransport(context.Background(), u, cfg.transport.AllowInsecureHTTP); err != nil {
-		return nil, fmt.Errorf("bearerkit: NewClient: %w", err)
+	ctx := context.Background()
+	if err := checkTransport(ctx, u, cfg.transport.AllowInsecureHTTP); err != nil {
+		return nil, prefixed(op, err)
+	}
+	for _, ep := range endpointsOf(auth) {
+		eu, err := url.Parse(ep)
+		if err != nil {
+			continue // Validate has judged it
+		}
+		if err := checkTransport(ctx, eu, cfg.transport.AllowInsecureHTTP); err != nil {
+			return nil, prefixed(op, fmt.Errorf("the Authenticator's endpoint %s: %w", redact.URL(ep), err))
+		}
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
@@ -96,12 +129,17 @@ func NewClient(baseURL string, auth Authenticator, opts ...Option) (*Client, err
 	tr := &cfg.transport
 	tr.Auth = auth
 	tr.Origins = append([]string{u.Scheme + "://" + u.Host}, cfg.origins...)
-	hc := &http.Client{Transport: tr}
-	if base := cfg.httpClient; base != nil {
-		tr.Base = base.Transport
-		hc.Timeout = base.Timeout
-		hc.Jar = base.Jar
-		hc.CheckRedirect = base.CheckRedirect
+	var rt http.RoundTripper = tr
+	if cfg.retry != nil {
+		rt = &retryTransport{next: tr, policy: *cfg.retry}
+	}
+	hc := &http.Client{Transport: rt}
+	if user := cfg.httpClient; user != nil {
+		tr.Base = user.Transport
+		tr.authHC = user
+		hc.Timeout = user.Timeout
+		hc.Jar = user.Jar
+		hc.CheckRedirect = user.CheckRedirect
 	}
 	tr.state() // now, before tr is shared: printing tr copies it
 	c.transport = tr

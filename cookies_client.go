@@ -47,7 +47,7 @@ func (s *CookieSession) Client(w http.ResponseWriter, r *http.Request, baseURL s
 	if auth == nil {
 		return nil, fmt.Errorf("%w: CookieSession.Client: nil Authenticator", ErrInvalidOption)
 	}
-	if err := checkAuthenticator("CookieSession.Client", auth); err != nil {
+	if err := validateAuth("CookieSession.Client", auth, !s.AllowPasswordLogin); err != nil {
 		return nil, err
 	}
 	st := &sessionStore{s: s, w: w, r: r, tok: tok}

@@ -67,7 +67,9 @@ type AuthError struct {
 }
 
 // Error describes the failure without secrets. It starts with "bearerkit: ".
-func (e *AuthError) Error() string {
+func (e *AuthError) Error() string { return destutter(e.message()) }
+
+func (e *AuthError) message() string {
 	var b strings.Builder
 	b.WriteString("bearerkit: ")
 	if e.Grant != "" {

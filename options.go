@@ -21,6 +21,7 @@ type config struct {
 	transport  Transport // its Auth, Base and Origins are set by NewClient
 	origins    []string
 	userAgent  string
+	retry      *RetryPolicy
 }
 
 // WithHTTPClient makes hc the base of the Client: its Transport sends the

@@ -35,14 +35,10 @@ func (e *RedirectError) Error() string {
 // Is reports whether target is ErrRedirectRefused.
 func (e *RedirectError) Is(target error) bool { return target == ErrRedirectRefused }
 
-// credentialClient returns a copy of hc (nil: http.DefaultClient, looked up
-// now) that follows a redirect only to the origin of the request it started
-// with, and with hc's own CheckRedirect (or net/http's limit of 10) on top.
-// hc itself is never modified.
+// credentialClient returns a copy of hc that follows a redirect only to the
+// origin of the request it started with, and with hc's own CheckRedirect
+// (or net/http's limit of 10) on top. hc itself is never modified.
 func credentialClient(hc *http.Client) *http.Client {
-	if hc == nil {
-		hc = http.DefaultClient
-	}
 	c := *hc
 	next := hc.CheckRedirect
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {

@@ -191,6 +191,9 @@ func (st *state) fly(parent context.Context, f *flight, prev *snapshot, r reason
 	if t.AllowInsecureHTTP {
 		ctx = WithInsecureHTTPContext(ctx)
 	}
+	if hc := t.authHTTPClient(); hc != nil && HTTPClientFromContext(ctx) == nil {
+		ctx = WithHTTPClientContext(ctx, hc)
+	}
 	started := st.now()
 	w := &renewWork{base: prev}
 	if prev != nil {

@@ -73,7 +73,9 @@ func TestNothingPrintsSecrets(t *testing.T) {
 		return resp, nil
 	})}
 	pw.HTTPClient = tokenEndpoint
-	c, err := bearerkit.NewClient(apiURL+"?api_key="+secAPIKey, bearerkit.Fallback(&rg, &pw), bearerkit.WithHTTPClient(&http.Client{Transport: okBase}), bearerkit.WithTokenStore(&bearerkit.MemoryStore{}))
+	usable := pw
+	usable.TokenURL = tokenURL // NewClient refuses a TokenURL with user information
+	c, err := bearerkit.NewClient(apiURL+"?api_key="+secAPIKey, bearerkit.Fallback(&rg, &usable), bearerkit.WithHTTPClient(&http.Client{Transport: okBase}), bearerkit.WithTokenStore(&bearerkit.MemoryStore{}))
 	require.NoError(t, err)
 	got, err := c.Token(context.Background()) // the Client now holds the secrets
 	require.NoError(t, err)

@@ -103,7 +103,7 @@ func send(req *http.Request, hc *http.Client, grant string, secrets []string) (*
 		}
 		return nil, &AuthError{Grant: grant, Endpoint: endpoint, Err: err}
 	}
-	resp, err := credentialClient(hc).Do(req)
+	resp, err := credentialClient(authClient(req.Context(), hc)).Do(req)
 	if err != nil {
 		var re *RedirectError
 		if errors.As(err, &re) {

@@ -45,7 +45,9 @@ type Transport struct {
 	Auth Authenticator
 
 	// Base sends the requests; nil means http.DefaultTransport, looked up
-	// at call time (so httpmock.Activate still works).
+	// at call time (so httpmock.Activate still works). It also carries the
+	// token, revocation and discovery requests of an Authenticator whose
+	// own HTTPClient is nil (see WithHTTPClientContext).
 	Base http.RoundTripper
 
 	// Origins restricts credentials to these origins ("https://host:port";
@@ -126,6 +128,8 @@ type Transport struct {
 	// Hooks are called as tokens are renewed and requests replayed, for
 	// metrics and tracing (see Hooks). The zero value calls nothing.
 	Hooks Hooks
+
+	authHC *http.Client // the client NewClient was given (WithHTTPClient)
 
 	st atomic.Value // *state, created at first use
 }

@@ -382,11 +382,15 @@ func TestClientInsecureHTTP(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, "Bearer at", string(b))
 
-	// An https API does not make an http token endpoint acceptable.
+	// An https API does not make an http token endpoint acceptable: known
+	// at construction, so refused there.
 	mock.ZeroCallCounters()
-	c2, err := bearerkit.NewClient("https://api.example.com/v1", grant, bearerkit.WithHTTPClient(&http.Client{Transport: mock}))
-	require.NoError(t, err)
-	_, err = c2.Token(context.Background())
+	_, err = bearerkit.NewClient("https://api.example.com/v1", grant, bearerkit.WithHTTPClient(&http.Client{Transport: mock}))
+	require.ErrorIs(t, err, bearerkit.ErrInsecureHTTP)
+	assert.Contains(t, err.Error(), "http://auth.example.com/token")
+	// A bare Transport refuses at the first request, with the grant's error.
+	tr := &bearerkit.Transport{Auth: grant, Base: mock}
+	_, err = tr.Token(context.Background())
 	require.ErrorIs(t, err, bearerkit.ErrInsecureHTTP)
 	var ae *bearerkit.AuthError
 	require.ErrorAs(t, err, &ae)
