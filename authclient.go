@@ -58,7 +58,9 @@ type apiBaser interface{ apiBaseURL() string }
 
 // baseFiller is an Authenticator that can take its BaseURL from the
 // Client's base URL when it has none.
-type baseFiller interface{ withBaseURL(base string) Authenticator }
+type baseFiller interface {
+	withBaseURL(base string) Authenticator
+}
 
 // endpointer lists the URLs an Authenticator sends credentials to, for
 // NewClient's plain-http check.
