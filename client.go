@@ -27,9 +27,10 @@ type Client struct {
 	transport *Transport
 	http      *http.Client
 
-	userAgent string
-	common    service    // shared by the services below
-	apiTokens *secretSet // API token values seen in answers
+	userAgent  string
+	revokeWith TokenRevoker // WithRevoker's
+	common     service      // shared by the services below
+	apiTokens  *secretSet   // API token values seen in answers
 
 	// Sources is the data sources API: the sources grid, previews and
 	// data-quality detection.
@@ -145,6 +146,7 @@ func NewClient(baseURL string, auth Authenticator, opts ...Option) (*Client, err
 	c.transport = tr
 	c.http = hc
 	c.userAgent = cfg.userAgent
+	c.revokeWith = cfg.revoker
 	if c.userAgent == "" {
 		c.userAgent = defaultUserAgent
 	}
@@ -168,13 +170,16 @@ func (c *Client) BaseURL() *url.URL {
 }
 
 // Token returns a copy of the current token, logging in or renewing first
-// if there is none or it is about to expire.
+// if there is none or it is about to expire. When the TokenStore failed to
+// save it, the token comes with an error wrapping ErrTokenNotSaved.
 func (c *Client) Token(ctx context.Context) (*Token, error) {
 	return c.transport.Token(ctx)
 }
 
 // Token returns a copy of the current token, obtaining or renewing it
-// first when needed, exactly as a request would.
+// first when needed, exactly as a request would. When the TokenStore failed
+// to save it, Token returns the token (requests use it) together with an
+// error wrapping ErrTokenNotSaved, so that the failure is never silent.
 func (t *Transport) Token(ctx context.Context) (*Token, error) {
 	st := t.state()
 	if st.optErr != nil {
@@ -188,6 +193,9 @@ func (t *Transport) Token(ctx context.Context) (*Token, error) {
 		return nil, err
 	}
 	tok := *s.tok
+	if s.saveErr != nil {
+		return &tok, fmt.Errorf("%w: %w", ErrTokenNotSaved, s.saveErr)
+	}
 	return &tok, nil
 }
 

@@ -24,6 +24,12 @@ var ErrInsecureHTTP = errors.New("bearerkit: refusing to send credentials over p
 // for a nil or out-of-range option or argument.
 var ErrInvalidOption = errors.New("bearerkit: invalid option")
 
+// ErrTokenNotSaved is wrapped by the error Client.Token (Transport.Token)
+// returns with a token the TokenStore failed to save: requests use the
+// token, but a restarted process will not find it (nor its refresh token).
+// The store's own error is wrapped too.
+var ErrTokenNotSaved = errors.New("bearerkit: the token could not be saved to the TokenStore")
+
 // ErrTokenRejected is returned (wrapped) when the API rejected a token that
 // cannot be renewed: a StaticToken that expired or was answered with 401 must
 // be replaced by the user.

@@ -149,8 +149,15 @@ func TestHooksStoreErrorsAndPanics(t *testing.T) {
 	}})
 	var logs syncBuffer
 	tr := &bearerkit.Transport{Auth: &issuer{}, Base: okBase, Store: brokenStore{}, Hooks: hooks, Logger: slogTo(&logs)}
-	_, err := tr.Token(context.Background())
-	require.NoError(t, err)
+	tok, err := tr.Token(context.Background())
+	// The token is good, but the failed Save is not silent.
+	require.ErrorIs(t, err, bearerkit.ErrTokenNotSaved)
+	require.ErrorIs(t, err, errDiskFull)
+	require.NotNil(t, tok)
+	assert.Equal(t, "tok-1", tok.AccessToken)
+	_, body, err := send(t, tr, apiURL)
+	require.NoError(t, err, "requests use it")
+	assert.Equal(t, "ok", body)
 	assert.Equal(t, int32(1), panics.Load())
 	assert.Contains(t, logs.String(), "RenewDone hook panicked")
 	h.mu.Lock()

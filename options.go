@@ -22,6 +22,7 @@ type config struct {
 	origins    []string
 	userAgent  string
 	retry      *RetryPolicy
+	revoker    TokenRevoker
 }
 
 // WithHTTPClient makes hc the base of the Client: its Transport sends the

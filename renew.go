@@ -162,13 +162,13 @@ func (st *state) markDead(s *snapshot) {
 	if s == nil || cur == nil || cur.gen != s.gen || cur.dead {
 		return
 	}
-	d := &snapshot{tok: cur.tok, gen: cur.gen, headers: cur.headers, expiry: cur.expiry, dead: true}
+	d := &snapshot{tok: cur.tok, gen: cur.gen, headers: cur.headers, expiry: cur.expiry, dead: true, saveErr: cur.saveErr}
 	st.cur.Store(d)
 }
 
 // start begins a renewal replacing prev. st.mu must be held.
 func (st *state) start(ctx context.Context, prev *snapshot, r reason) *flight {
-	f := &flight{done: make(chan struct{})}
+	f := &flight{done: make(chan struct{}), session: st.session}
 	st.flight = f
 	var limit time.Time
 	if d, ok := ctx.Deadline(); ok {
@@ -195,7 +195,7 @@ func (st *state) fly(parent context.Context, f *flight, prev *snapshot, r reason
 		ctx = WithHTTPClientContext(ctx, hc)
 	}
 	started := st.now()
-	w := &renewWork{base: prev}
+	w := &renewWork{base: prev, session: f.session}
 	if prev != nil {
 		c := *prev.tok
 		w.prev = &c
@@ -231,11 +231,16 @@ func (st *state) fly(parent context.Context, f *flight, prev *snapshot, r reason
 	}
 
 	st.mu.Lock()
-	st.flight = nil
+	if st.session != f.session {
+		err = errLoggedOut // Logout came first: publish nothing
+	} else {
+		st.flight = nil
+	}
 	now := st.now()
 	if err == nil {
 		st.gen++
 		f.snap = st.newSnapshot(tok, st.gen, now)
+		f.snap.saveErr = w.savedErr()
 		st.cur.Store(f.snap)
 		st.coolErr = nil
 	} else {
@@ -330,20 +335,26 @@ func (st *state) work(ctx context.Context, w *renewWork, limit time.Time) {
 	if !w.set(&c, false, nil, stageSave) {
 		// fly gave up on this renewal while Auth ran: keep the token if
 		// nothing newer has replaced the one it renews.
-		st.adoptLate(&c, w.base)
+		st.adoptLate(&c, w.base, w.session)
 		return
 	}
 	if t.Store != nil {
-		st.save(ctx, &c)
+		if err := st.save(ctx, &c); err != nil {
+			w.mu.Lock()
+			w.saveErr = err
+			w.mu.Unlock()
+		}
 	}
 	w.setStage(stageDone)
 }
 
-// save stores tok, logging a failure (or a panic of the Store).
-func (st *state) save(ctx context.Context, tok *Token) {
+// save stores tok, logging and returning a failure (or a panic of the
+// Store).
+func (st *state) save(ctx context.Context, tok *Token) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			st.logPanic("bearerkit: the TokenStore panicked in Save", v, tok)
+			err = fmt.Errorf("the TokenStore panicked: %s", panicText(v, tokenSecrets(tok)))
 		}
 	}()
 	c := *tok
@@ -351,7 +362,9 @@ func (st *state) save(ctx context.Context, tok *Token) {
 		err = scrubErr(err, tokenSecrets(tok))
 		st.log(ctx, slog.LevelError, "bearerkit: saving the new token failed", slog.String("error", err.Error()))
 		st.storeError(ctx, "save", err)
+		return err
 	}
+	return nil
 }
 
 // storeError reports a failure of the TokenStore to the hooks.
@@ -375,8 +388,12 @@ func (st *state) callOnToken(tok Token) {
 
 // adoptLate publishes the token of a renewal that fly abandoned, if the
 // token it renewed (base) is still the newest and no renewal is running.
-func (st *state) adoptLate(tok *Token, base *snapshot) {
+func (st *state) adoptLate(tok *Token, base *snapshot, session uint64) {
 	st.mu.Lock()
+	if st.session != session {
+		st.mu.Unlock() // logged out meanwhile
+		return
+	}
 	cur := st.cur.Load()
 	if cur != nil && cur.tok.AccessToken == tok.AccessToken {
 		st.mu.Unlock() // published already (its Save hung, not its renewal)
@@ -478,7 +495,7 @@ func (st *state) coordinate(ctx context.Context, coord Coordinator, w *renewWork
 			mine = nil
 		}
 		if !w.set(&c, !renewed, nil, stageDone) && mine != nil {
-			st.adoptLate(&c, w.base)
+			st.adoptLate(&c, w.base, w.session)
 		}
 	}
 }

@@ -29,6 +29,8 @@ func (s stage) String() string {
 type renewWork struct {
 	base    *snapshot // the token being renewed; nil at first use
 	prev    *Token    // a copy of base's token, for the Authenticator
+	session uint64    // state.session when the renewal started
+	saveErr error     // the Store's Save failed (guarded by mu)
 	stepRec stepRecord
 
 	mu        sync.Mutex
@@ -95,6 +97,13 @@ func recordStep(ctx context.Context, i int, a Authenticator) {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	rec.set, rec.index, rec.name = true, i, fmt.Sprint(printable(a))
+}
+
+// savedErr is the Store's Save error, if it failed.
+func (w *renewWork) savedErr() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.saveErr
 }
 
 // finish takes the result as it stands; the worker cannot change it after.

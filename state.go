@@ -19,6 +19,7 @@ type snapshot struct {
 	hardAt  int64    // renew before sending from this instant on; 0: never
 	eagerAt int64    // start a background renewal from this instant on; 0: never
 	dead    bool     // an API answered 401 to it and renewal failed
+	saveErr error    // the TokenStore failed to save it
 
 	// eagerNext is when the next background renewal may start: eagerAt,
 	// then later after a failed one. Requests race for it with a
@@ -43,7 +44,8 @@ type flight struct {
 	done    chan struct{}
 	snap    *snapshot
 	err     error
-	waiters int // requests that joined it; guarded by state.mu
+	waiters int    // requests that joined it; guarded by state.mu
+	session uint64 // state.session when it started
 }
 
 // state is the Transport's mutable part, created at first use.
@@ -61,6 +63,7 @@ type state struct {
 	epoch time.Time
 
 	mu             sync.Mutex
+	session        uint64 // increases with every Logout
 	flight         *flight
 	gen            uint64
 	coolErr        error // a refused renewal, answered from memory until coolUntil

@@ -182,3 +182,11 @@ func fileOp[T any](ctx context.Context, s *FileStore, op func() (T, error)) (T, 
 		return zero, fmt.Errorf("bearerkit: token file %s: %w", s.Path, ctx.Err())
 	}
 }
+
+// removeFile deletes path; a missing file is no error.
+func removeFile(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
