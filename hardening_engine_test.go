@@ -102,7 +102,7 @@ func TestStoreAndCallbackPanicsAreRecovered(t *testing.T) {
 	var logs syncBuffer
 	tr := &bearerkit.Transport{Auth: &issuer{}, Base: okBase, Logger: slogTo(&logs), Store: panicStore{}, OnToken: func(bearerkit.Token) { panic("callback") }}
 	tok, err := tr.Token(context.Background())
-	require.NoError(t, err)
+	require.ErrorIs(t, err, bearerkit.ErrTokenNotSaved, "the Save that panicked is reported")
 	assert.Equal(t, "tok-1", tok.AccessToken)
 	assert.Contains(t, logs.String(), "panicked in Load")
 	assert.Contains(t, logs.String(), "panicked in Save")
