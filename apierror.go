@@ -57,6 +57,11 @@ type APIError struct {
 	// zero when there was none.
 	RetryAfter time.Duration
 
+	// Replayed reports that this answer is to a request sent again with a
+	// freshly renewed token after a first 401: the API refused the new
+	// token too (a missing role or a wrong audience, not an expiry).
+	Replayed bool
+
 	// Err says why the body could not be used: it was not JSON (an HTML
 	// page from a proxy, say), or not an object, or reading it failed. Nil
 	// when the body was a JSON object or empty.
@@ -94,6 +99,9 @@ func (e *APIError) Error() string {
 	}
 	if e.ContentType != "" {
 		fmt.Fprintf(&b, " (content type %q)", e.ContentType)
+	}
+	if e.Replayed {
+		b.WriteString(" (the token was renewed and the request sent again: the API refused the fresh token too)")
 	}
 	return b.String()
 }
@@ -137,6 +145,9 @@ func checkResponse(r *http.Response, secrets []string) error {
 	e.RetryAfter = retryAfter(r.Header.Get("Retry-After"), time.Now())
 	if r.Body == nil {
 		return e
+	}
+	if _, ok := r.Body.(*replayedBody); ok && r.StatusCode == http.StatusUnauthorized {
+		e.Replayed = true
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxErrorBody))
 	r.Body = readCloser{Reader: io.MultiReader(bytes.NewReader(body), r.Body), Closer: r.Body}

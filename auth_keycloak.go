@@ -2,6 +2,7 @@ package bearerkit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -22,8 +23,10 @@ const DataClarityClientID = "dc-ui"
 // Username it uses client credentials (a confidential client, for back-end
 // calls), asking again at each renewal.
 //
-// The zero ClientID means DataClarityClientID. Keycloak is safe for
-// concurrent use; printing it never shows the password or client secret.
+// The zero ClientID means DataClarityClientID ("dc-ui", the public client of
+// DataClarity's web UI): set ClientID for any other Keycloak, or a refused
+// client (invalid_client) says so. Keycloak is safe for concurrent use;
+// printing it never shows the password or client secret.
 type Keycloak struct {
 	// ServerURL is the server root: https://sso.example.com for Keycloak
 	// 17 and later, https://sso.example.com/auth for older servers (the
@@ -76,13 +79,25 @@ func (k Keycloak) Authenticate(ctx context.Context, prev *Token) (*Token, error)
 		return nil, &AuthError{Grant: "keycloak", Err: fmt.Errorf("%w: Keycloak needs ServerURL and Realm", ErrInvalidOption)}
 	}
 	tu, id := k.TokenURL(), k.clientID()
+	var tok *Token
+	var err error
 	if k.Username == "" {
-		return ClientCredentials{TokenURL: tu, ClientID: id, ClientSecret: k.ClientSecret, Scopes: k.Scopes, AuthStyle: k.AuthStyle, HTTPClient: k.HTTPClient}.Authenticate(ctx, prev)
+		tok, err = ClientCredentials{TokenURL: tu, ClientID: id, ClientSecret: k.ClientSecret, Scopes: k.Scopes, AuthStyle: k.AuthStyle, HTTPClient: k.HTTPClient}.Authenticate(ctx, prev)
+	} else {
+		tok, err = Fallback(
+			RefreshGrant{TokenURL: tu, ClientID: id, ClientSecret: k.ClientSecret, AuthStyle: k.AuthStyle, HTTPClient: k.HTTPClient},
+			PasswordGrant{TokenURL: tu, ClientID: id, ClientSecret: k.ClientSecret, Username: k.Username, Password: k.Password, Scopes: k.Scopes, AuthStyle: k.AuthStyle, HTTPClient: k.HTTPClient},
+		).Authenticate(ctx, prev)
 	}
-	return Fallback(
-		RefreshGrant{TokenURL: tu, ClientID: id, ClientSecret: k.ClientSecret, AuthStyle: k.AuthStyle, HTTPClient: k.HTTPClient},
-		PasswordGrant{TokenURL: tu, ClientID: id, ClientSecret: k.ClientSecret, Username: k.Username, Password: k.Password, Scopes: k.Scopes, AuthStyle: k.AuthStyle, HTTPClient: k.HTTPClient},
-	).Authenticate(ctx, prev)
+	var ae *AuthError
+	if err != nil && errors.As(err, &ae) && (ae.Code == "invalid_client" || ae.Code == "unauthorized_client") {
+		if k.ClientID == "" {
+			ae.hint = fmt.Sprintf("Keycloak.ClientID is empty, so the default %q (DataClarity's public web client) was used: set the client this realm knows", DataClarityClientID)
+		} else {
+			ae.hint = "check Keycloak.ClientID and ClientSecret, and that the client allows this grant"
+		}
+	}
+	return tok, err
 }
 
 // Revoke revokes tok at the realm (RFC 7009): its refresh token, which ends

@@ -3,6 +3,7 @@ package bearerkit
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -46,6 +47,9 @@ func Discover(ctx context.Context, issuer string, hc *http.Client) (*OpenIDConfi
 		return nil, &AuthError{Grant: grant, Endpoint: redact.URL(u), Err: fmt.Errorf("%w: invalid issuer URL", ErrInvalidOption)}
 	}
 	req.Header.Set("Accept", "application/json")
+	if err := checkTransportHint(ctx, req.URL, false, "use https, or opt in with WithInsecureHTTPContext(ctx), which Discover takes"); err != nil {
+		return nil, &AuthError{Grant: grant, Endpoint: redact.URL(u), Err: err}
+	}
 	resp, err := send(req, hc, grant, nil)
 	if err != nil {
 		return nil, err
@@ -57,7 +61,13 @@ func Discover(ctx context.Context, issuer string, hc *http.Client) (*OpenIDConfi
 		return e
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fail(nil)
+		// The server's own message, if it gave one.
+		_, err := parseTokenResponse(resp, grant, redact.URL(u), nil)
+		var ae *AuthError
+		if errors.As(err, &ae) && resp.StatusCode == http.StatusNotFound {
+			ae.hint = "no discovery document there: check the issuer URL (Keycloak: https://host[/auth]/realms/<realm>)"
+		}
+		return nil, err
 	}
 	body, err := readLimited(resp.Body)
 	if err != nil {

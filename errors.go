@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -70,6 +74,8 @@ type AuthError struct {
 	// Err is the underlying cause, if any: a network error, a decoding
 	// error, ErrNoRefreshToken ….
 	Err error
+
+	hint string // what to check, added to Error by a preset that knows
 }
 
 // Error describes the failure without secrets. It starts with "bearerkit: ".
@@ -82,7 +88,13 @@ func (e *AuthError) message() string {
 		b.WriteString(e.Grant)
 		b.WriteString(" ")
 	}
-	b.WriteString("authentication failed")
+	// "authentication failed" only when the credential itself was
+	// refused; anything else is a request that failed.
+	if e.Rejected() {
+		b.WriteString("authentication failed")
+	} else {
+		b.WriteString("request failed")
+	}
 	if e.Endpoint != "" {
 		b.WriteString(" at ")
 		b.WriteString(e.Endpoint)
@@ -102,6 +114,14 @@ func (e *AuthError) message() string {
 	if e.Err != nil {
 		fmt.Fprintf(&b, ": %v", e.Err)
 	}
+	switch {
+	case e.hint != "":
+		fmt.Fprintf(&b, " (%s)", e.hint)
+	case e.StatusCode == http.StatusNotFound:
+		b.WriteString(" (no such endpoint: check the base URL, and the realm for Keycloak)")
+	case e.StatusCode == http.StatusMethodNotAllowed:
+		b.WriteString(" (the endpoint does not take this method: check the base URL)")
+	}
 	return b.String()
 }
 
@@ -109,19 +129,17 @@ func (e *AuthError) message() string {
 func (e *AuthError) Unwrap() error { return e.Err }
 
 // Temporary reports whether trying again later may succeed: no answer came
-// (a network error, not a cancelled context), or the server answered 5xx,
-// 429 or 408. A rejected credential is not temporary.
+// because of a network error (a refused or reset connection, a timeout of
+// the connection itself; not a cancelled context, and not an error of a
+// RoundTripper that is no network failure, such as a mock without a
+// responder), or the server answered 5xx, 429 or 408. A rejected
+// credential is not temporary.
 func (e *AuthError) Temporary() bool {
 	if e.StatusCode == 0 {
-		if e.Err == nil {
+		if e.Err == nil || errors.Is(e.Err, context.Canceled) || errors.Is(e.Err, context.DeadlineExceeded) {
 			return false
 		}
-		for _, final := range []error{context.Canceled, context.DeadlineExceeded, ErrNoRefreshToken, ErrInsecureHTTP, ErrInvalidOption, ErrRefreshOnly, ErrRedirectRefused, ErrAuthenticatorPanic} {
-			if errors.Is(e.Err, final) {
-				return false
-			}
-		}
-		return true
+		return isNetworkError(e.Err)
 	}
 	return e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusRequestTimeout
 }
@@ -135,6 +153,32 @@ func (e *AuthError) Rejected() bool {
 		return true
 	}
 	return e.StatusCode == http.StatusUnauthorized
+}
+
+// isNetworkError reports whether err (from an http.Client or a transport)
+// is a failure of the network: a net.Error below any *url.Error (which
+// itself claims to be a net.Error whatever it wraps), or a connection
+// closed mid-answer.
+func isNetworkError(err error) bool {
+	var se *scrubbedError
+	if errors.As(err, &se) {
+		return se.network
+	}
+	for {
+		ue, ok := err.(*url.Error)
+		if !ok {
+			break
+		}
+		err = ue.Err
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		if _, isURL := ne.(*url.Error); !isURL {
+			return true
+		}
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE)
 }
 
 // isDead reports whether err says the credential an Authenticator used is

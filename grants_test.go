@@ -5,10 +5,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -394,7 +397,11 @@ func TestAuthErrorClassification(t *testing.T) {
 		{&bearerkit.AuthError{StatusCode: 429}, true, false},
 		{&bearerkit.AuthError{StatusCode: 408}, true, false},
 		{&bearerkit.AuthError{StatusCode: 404}, false, false},
-		{&bearerkit.AuthError{Err: errors.New("dial tcp: connection refused")}, true, false},
+		{&bearerkit.AuthError{Err: &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}, true, false},
+		{&bearerkit.AuthError{Err: &url.Error{Op: "Post", URL: tokenURL, Err: io.ErrUnexpectedEOF}}, true, false},
+		// A RoundTripper's own error (a mock without a responder) is no
+		// network failure: not worth a retry.
+		{&bearerkit.AuthError{Err: &url.Error{Op: "Post", URL: tokenURL, Err: errors.New("no responder found")}}, false, false},
 		{&bearerkit.AuthError{Err: context.Canceled}, false, false},
 		{&bearerkit.AuthError{Err: fmt.Errorf("x: %w", context.DeadlineExceeded)}, false, false},
 		{&bearerkit.AuthError{Err: bearerkit.ErrInsecureHTTP}, false, false},

@@ -80,7 +80,7 @@ func (t *Transport) renew(ctx context.Context, st *state, seen *snapshot, r reas
 	f := st.flight
 	if f == nil {
 		if st.coolErr != nil && now.Before(st.coolUntil) {
-			err := st.coolErr
+			err := error(&rememberedError{err: st.coolErr, until: st.coolUntil})
 			if r == reason401 {
 				st.markDead(seen)
 			}
@@ -110,6 +110,20 @@ func (t *Transport) renew(ctx context.Context, st *state, seen *snapshot, r reas
 	}
 	return f.snap, f.err
 }
+
+// rememberedError is a failed renewal answered from memory during the
+// cool-down (or a Retry-After): it says so, and until when. It unwraps to
+// the failure it remembers.
+type rememberedError struct {
+	err   error
+	until time.Time
+}
+
+func (e *rememberedError) Error() string {
+	return destutter(fmt.Sprintf("%s (remembered: not asked again before %s)", e.err.Error(), e.until.UTC().Format(time.RFC3339)))
+}
+
+func (e *rememberedError) Unwrap() error { return e.err }
 
 // coolDownAnswer reports a renewal answered from memory (a refusal or a
 // Retry-After remembered) to the hooks, with the request's context.

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -437,7 +439,7 @@ func TestRetries(t *testing.T) {
 						a = tt.answers[n-1]
 					}
 					if a.status == 0 {
-						return nil, errors.New("connection reset by peer")
+						return nil, &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
 					}
 					resp := reply(r, a.status, `{"error":"server_error"}`)
 					if a.status == http.StatusOK {

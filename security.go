@@ -28,6 +28,12 @@ func insecureAllowed(ctx context.Context) bool {
 // checkTransport refuses to send credentials to u unless it is https, or
 // plain http to a loopback host, or plain http that the user allowed.
 func checkTransport(ctx context.Context, u *url.URL, allow bool) error {
+	return checkTransportHint(ctx, u, allow, "use https, or opt in with WithInsecureHTTP (a Client) or WithInsecureHTTPContext (a direct call)")
+}
+
+// checkTransportHint is checkTransport with the opt-in the caller really
+// takes named in the error.
+func checkTransportHint(ctx context.Context, u *url.URL, allow bool, hint string) error {
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 		return nil
@@ -35,7 +41,7 @@ func checkTransport(ctx context.Context, u *url.URL, allow bool) error {
 		if allow || isLoopback(u.Hostname()) || insecureAllowed(ctx) {
 			return nil
 		}
-		return fmt.Errorf("%w to %s (use https, or opt in with WithInsecureHTTP)", ErrInsecureHTTP, u.Hostname())
+		return fmt.Errorf("%w to %s (%s)", ErrInsecureHTTP, u.Hostname(), hint)
 	default:
 		return fmt.Errorf("%w: unsupported URL scheme %q", ErrInvalidOption, u.Scheme)
 	}

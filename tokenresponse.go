@@ -274,8 +274,9 @@ func allDigits(s string) bool {
 // answers errors.Is for its cause (context.Canceled, say) but does not
 // unwrap to it, since the cause's own message holds the secret.
 type scrubbedError struct {
-	msg string
-	err error
+	msg     string
+	err     error
+	network bool // err was a network failure (see isNetworkError)
 }
 
 func (e *scrubbedError) Error() string        { return e.msg }
@@ -298,7 +299,7 @@ func scrubErr(err error, secrets []string) error {
 	}
 	msg := err.Error()
 	if s := redact.Scrub(msg, secrets...); s != msg {
-		return &scrubbedError{msg: s, err: err}
+		return &scrubbedError{msg: s, err: err, network: isNetworkError(err)}
 	}
 	return err
 }

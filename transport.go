@@ -3,6 +3,7 @@ package bearerkit
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -192,10 +193,17 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
 		st.refusedFresh(ns)
+		if resp.Body != nil {
+			resp.Body = &replayedBody{resp.Body}
+		}
 	}
 	st.replayed(ctx, req, resp.StatusCode, nil)
 	return resp, nil
 }
+
+// replayedBody marks the answer to a replay after a 401 that was refused
+// again, so that CheckResponse can say the fresh token was refused too.
+type replayedBody struct{ io.ReadCloser }
 
 // replayed reports a replay after a 401 to the hooks.
 func (st *state) replayed(ctx context.Context, req *http.Request, status int, err error) {
