@@ -66,3 +66,10 @@ func closeBody(resp *http.Response) {
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	resp.Body.Close()
 }
+
+// InsecureHTTPAllowed reports whether ctx comes from WithInsecureHTTPContext:
+// a Transport whose AllowInsecureHTTP is set (a Client made
+// WithInsecureHTTP) passes such a context to its Authenticator, which may
+// then send credentials over plain http to any host. An Authenticator of
+// your own should honour it as the grants do.
+func InsecureHTTPAllowed(ctx context.Context) bool { return insecureAllowed(ctx) }
