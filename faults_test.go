@@ -34,7 +34,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/bearerkit/bearerkit"
 	"github.com/bearerkit/bearerkit/bearerkittest"
@@ -100,7 +99,7 @@ func runFaultMatrix(t *testing.T, sink *leakSink) {
 }
 
 func runFaultRow(t *testing.T, row faultRow, sink *leakSink) {
-	ignore := goleak.IgnoreCurrent()
+	noLeak := noNewGoroutines(t)
 	e := newFaultEnv(t, sink, row.kcOpts, row.opts)
 	var res faultResult
 	defer func() {
@@ -112,7 +111,7 @@ func runFaultRow(t *testing.T, row faultRow, sink *leakSink) {
 		calls := s.LoginAttempts + s.Refreshes + s.RefreshFailures
 		assert.Equal(t, row.want.tokenCalls, calls, "token endpoint calls (%+v)", s)
 		assert.Equal(t, row.want.passwordSends, s.PasswordSends, "password sends")
-		goleak.VerifyNone(t, ignore)
+		noLeak()
 	}()
 
 	if row.setup != nil {

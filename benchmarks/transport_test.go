@@ -1,4 +1,4 @@
-package bearerkit_test
+package benchmarks
 
 // Benchmarks of the hot path (issue 2 "Proof", issue 5 "Benchmarks").
 //
