@@ -18,8 +18,13 @@
 // All emulators embed Core: KillAccessTokens (tokens die before expires_in),
 // ExpireRefreshTokens, Advance (move the clock), FailNext (inject failures on the next
 // calls of an Endpoint: status, Retry-After, latency, malformed or oversized bodies, HTML
-// pages, a missing access_token, a reset connection). Refresh tokens rotate, and a reused
-// one kills its grant (WithoutRotation, WithoutReuseDetection turn that off).
+// pages, a missing access_token, a reset connection; FailRotateThenHold and
+// FailRotateThenReset serve the call, so the platform rotates, and then hold or drop the
+// answer, for killing a client after the platform rotated). Refresh tokens rotate, and a
+// reused one kills its grant (WithoutRotation, WithoutReuseDetection turn that off;
+// WithReuseGrace answers a just-rotated-out one with the same new tokens instead, as
+// platforms with a reuse grace interval do; GraceReplays counts those, Holding the held
+// answers).
 //
 // # Counters
 //

@@ -41,6 +41,16 @@ const (
 	// the Content-Type and in a WWW-Authenticate challenge. For checking that none of it
 	// reaches an error or a log line.
 	FailEcho
+	// FailRotateThenHold serves the call normally (a refresh rotates the refresh token, a
+	// login opens a session), then never answers: the response is held until the client
+	// gives up (its context ends, its process dies) or the emulator closes. Holding says
+	// how many are held, so a test can kill the client after the platform rotated. The
+	// call counts as served (a successful refresh, say) with Injected set and status 0.
+	FailRotateThenHold
+	// FailRotateThenReset serves the call normally, like FailRotateThenHold, then resets
+	// the connection instead of answering (where hijacking is impossible it aborts the
+	// handler): the client has lost the rotated tokens the platform issued.
+	FailRotateThenReset
 )
 
 // Failure describes an injected failure. Delay applies to every kind: the emulator waits
@@ -115,7 +125,11 @@ func (c *Core) inject(cl *call, w *statusWriter, r *http.Request, f Failure) boo
 		cl.outcome = OutcomeCanceled
 		return false
 	}
-	if f.Kind == FailDelay {
+	switch f.Kind {
+	case FailDelay:
+		return true
+	case FailRotateThenHold, FailRotateThenReset:
+		c.dropResponse(w, r, f.Kind == FailRotateThenHold)
 		return true
 	}
 	if f.RetryAfter != "" {

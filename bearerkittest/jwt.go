@@ -66,6 +66,9 @@ func verifyJWT(tok, alg string, key []byte) (map[string]any, bool) {
 // registers it. extra claims are merged over the standard ones (jti, iat, exp, sub).
 // Called with c.mu held.
 func (c *Core) mintAccess(g *grant, alg string, extra map[string]any) (string, time.Time) {
+	if r := c.replaying(g); r != nil && r.nextAccess != "" {
+		return r.nextAccess, r.nextAccessExp // WithReuseGrace: the same token again
+	}
 	now := c.now()
 	exp := now.Add(c.cfg.accessTTL)
 	claims := map[string]any{
@@ -85,6 +88,9 @@ func (c *Core) mintAccess(g *grant, alg string, extra map[string]any) (string, t
 // mintRefresh registers tok (or, when tok is "", a new opaque token) as g's live refresh
 // token, valid for the configured TTL. Called with c.mu held.
 func (c *Core) mintRefresh(g *grant, tok string) string {
+	if r := c.replaying(g); r != nil && r.nextRefresh != "" {
+		return r.nextRefresh // WithReuseGrace: the same token again
+	}
 	if tok == "" {
 		tok = "rt_" + rand.Text() + rand.Text()
 	}

@@ -67,6 +67,7 @@ type config struct {
 	refreshTTL time.Duration
 	noRotation bool
 	noReuse    bool
+	reuseGrace time.Duration // WithReuseGrace
 	expiresIn  ExpiresInFormat
 	signingKey []byte
 

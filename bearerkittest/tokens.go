@@ -28,6 +28,11 @@ type refreshRec struct {
 	g     *grant
 	token string
 	exp   time.Time
+	// What redeeming this token issued, for WithReuseGrace (see grace.go).
+	redeemedAt    time.Time
+	nextAccess    string
+	nextAccessExp time.Time
+	nextRefresh   string
 }
 
 // refreshState is the verdict on a presented refresh token.
@@ -45,6 +50,12 @@ type store struct {
 	access  map[string]*accessRec
 	refresh map[string]*refreshRec
 	seq     int
+
+	// For WithReuseGrace and the FailRotateThen kinds (see grace.go, hold.go).
+	redeeming    *refreshRec // redeemed by the call being served: records what it issues
+	replay       *refreshRec // presented again within the grace: its tokens are issued again
+	graceReplays int
+	held         int // responses held by FailRotateThenHold now
 }
 
 func newStore() store {
@@ -60,6 +71,9 @@ func (s *store) addAccess(g *grant, token string, exp time.Time) *accessRec {
 	a := &accessRec{g: g, token: token, exp: exp, killed: g.dead, seq: s.seq}
 	g.access = append(g.access, a)
 	s.access[token] = a
+	if r := s.redeeming; r != nil && r.g == g {
+		r.nextAccess, r.nextAccessExp = token, exp
+	}
 	return a
 }
 
@@ -68,6 +82,9 @@ func (s *store) setRefresh(g *grant, token string, exp time.Time) {
 	r := &refreshRec{g: g, token: token, exp: exp}
 	g.refresh = r
 	s.refresh[token] = r
+	if old := s.redeeming; old != nil && old.g == g {
+		old.nextRefresh = token
+	}
 }
 
 // checkAccess says whether an access token is good now.
@@ -143,7 +160,16 @@ func (s *store) latest(now time.Time) string {
 // redeem judges a presented refresh token, applying reuse detection as configured.
 // Called with c.mu held.
 func (c *Core) redeem(token string) (*grant, refreshState, Outcome) {
+	c.tokens.redeeming, c.tokens.replay = nil, nil
+	if r := c.graced(token); r != nil {
+		return r.g, refreshOK, OutcomeOK
+	}
 	g, st := c.tokens.redeem(token, c.now(), !c.cfg.noReuse)
+	if st == refreshOK {
+		r := c.tokens.refresh[token]
+		r.redeemedAt = c.now()
+		c.tokens.redeeming = r
+	}
 	o := OutcomeOK
 	switch st {
 	case refreshUnknown:
