@@ -9,7 +9,7 @@ import (
 )
 
 // AuthorizersService is the authorizers of the account, which the API
-// calls services (/services, PLATFORMS.md §2): the OAuth or credential
+// calls services (/services, docs/platforms/dataddo-authorizers.md): the OAuth or credential
 // connections that let the platform read a source or write to a
 // destination. Get it from Client.Authorizers; it is safe for concurrent
 // use.

@@ -101,7 +101,7 @@
 //
 // # Testing
 //
-// Package bearerkittest has emulators of the five platforms and httpmock
+// Package bearerkittest has emulators of the four platforms (Dataddo, ONE DATA, Keycloak, AuthAPI) and httpmock
 // helpers. Code that uses bearerkit works with httpmock.Activate (the
 // default transports are looked up at call time) and with
 // httpmock.ActivateNonDefault(client.HTTPClient()).

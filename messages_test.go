@@ -89,7 +89,9 @@ func TestErrorMessagesSayWhatToDo(t *testing.T) {
 // A 401 to the replay after a renewal says the fresh token was refused too.
 func TestReplayedRefusalSaysSo(t *testing.T) {
 	t.Parallel()
-	refuse := rtFunc(func(r *http.Request) (*http.Response, error) { return reply(r, http.StatusUnauthorized, `{"message":"no"}`), nil })
+	refuse := rtFunc(func(r *http.Request) (*http.Response, error) {
+		return reply(r, http.StatusUnauthorized, `{"message":"no"}`), nil
+	})
 	c, err := bearerkit.NewClient(apiURL, &issuer{}, bearerkit.WithHTTPClient(&http.Client{Transport: refuse}))
 	require.NoError(t, err)
 	req, err := c.NewRequest(context.Background(), http.MethodGet, "sources", nil)

@@ -243,7 +243,7 @@ func TestLifecycleStaticToken(t *testing.T) {
 }
 
 // A transient token-endpoint failure on refresh is retried and never
-// answered with the password (PLATFORMS.md §5: the password only when the
+// answered with the password (docs/platforms/authapi.md: the password only when the
 // refresh token itself is refused).
 func TestLifecycleDataddoTransientRefresh(t *testing.T) { lcTransientRefresh(t, lcDataddo) }
 
@@ -313,7 +313,7 @@ func lcTransientRefresh(t *testing.T, mk lcMaker) {
 	}
 }
 
-// PLATFORMS.md §5: a restarted process that stored its token reuses the
+// docs/platforms/authapi.md: a restarted process that stored its token reuses the
 // refresh token instead of sending the password again.
 func TestLifecycleAuthAPIStore(t *testing.T) { lcStore(t, lcAuthAPI) }
 

@@ -11,7 +11,7 @@ import (
 
 // SourcesService is the data sources API of the platform: the sources
 // grid, single sources, previews of their rows and data-quality detection
-// (PLATFORMS.md §1). Get it from Client.Sources; it is safe for concurrent
+// (docs/platforms/dataddo.md). Get it from Client.Sources; it is safe for concurrent
 // use.
 type SourcesService service
 

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// AuthAPI emulates the token service of PLATFORMS.md §5, under the base path
+// AuthAPI emulates the token service of docs/platforms/authapi.md, under the base path
 // (WithBasePath):
 //
 //	POST /auth/password  form username, password → {access_token, refresh_token, token_type: "bearer", expires_in: 3600}

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// Dataddo defaults (PLATFORMS.md §1).
+// Dataddo defaults (docs/platforms/dataddo.md).
 const (
 	// DefaultRealmID is the realm_id of the emulated account.
 	DefaultRealmID = "1"
@@ -18,7 +18,7 @@ const (
 	DefaultCustomerID = 1001
 )
 
-// Dataddo emulates the Dataddo headless API (PLATFORMS.md §1 and §2), under the base path
+// Dataddo emulates the Dataddo headless API (docs/platforms/dataddo.md and dataddo-authorizers.md), under the base path
 // (WithBasePath, default ""):
 //
 //	POST /auth                 JSON {email, password} → {access_token, refresh_token, expires_in, realm_id, provider}

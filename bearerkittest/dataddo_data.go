@@ -22,7 +22,7 @@ type DataddoSource struct {
 	ServiceID   int       `json:"service_id"`
 }
 
-// DataddoService is an authorizer ("authorized service", PLATFORMS.md §2). Status false is
+// DataddoService is an authorizer ("authorized service", docs/platforms/dataddo-authorizers.md). Status false is
 // the UI's "Broken" state, with the reason in StatusDetail. ServiceType is "source" or
 // "destination".
 type DataddoService struct {

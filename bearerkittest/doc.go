@@ -1,6 +1,6 @@
 // Package bearerkittest provides emulators of the platforms bearerkit speaks, for tests:
 // Dataddo, ONE DATA, the AuthAPI token service and Keycloak (DataClarity). Each is an
-// httptest server on 127.0.0.1 that follows the project's PLATFORMS.md: the same paths,
+// httptest server on 127.0.0.1 that follows the project's docs/platforms: the same paths,
 // bodies, status codes and error JSON, strict where that page is sure and lenient where
 // it marks a choice.
 //

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// Keycloak defaults (PLATFORMS.md §4).
+// Keycloak defaults (docs/platforms/keycloak.md).
 const (
 	// DefaultRealm is the realm (DataClarity tenant) served.
 	DefaultRealm = "dataclarity"
@@ -31,7 +31,7 @@ type KeycloakClient struct {
 	DisableServiceAccount bool
 }
 
-// Keycloak emulates a Keycloak realm as DataClarity uses it (PLATFORMS.md §4). With the
+// Keycloak emulates a Keycloak realm as DataClarity uses it (docs/platforms/keycloak.md). With the
 // realm prefix P = {base}[/auth]/realms/{realm} (see WithBasePath, WithLegacyAuthPrefix,
 // WithRealm):
 //

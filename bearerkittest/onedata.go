@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// OneData emulates ONE DATA (PLATFORMS.md §3), under the base path (WithBasePath):
+// OneData emulates ONE DATA (docs/platforms/onedata.md), under the base path (WithBasePath):
 //
 //	POST /api/v1/users/login   JSON {username, password} (or the same as a form) → 200 with
 //	                           the user as body and the token in the Authorization response
