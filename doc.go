@@ -9,8 +9,13 @@
 // only when the refresh token itself is dead.
 //
 //	c, err := bearerkit.NewClient("https://headless.dataddo.com/customer-api/v1",
-//		bearerkit.Dataddo{BaseURL: base, Email: email, Password: password})
-//	resp, err := c.HTTPClient().Get(base + "/sources")
+//		bearerkit.Dataddo{Email: email, Password: password})
+//	sources, _, err := c.Sources.List(ctx)
+//
+// NewClient checks everything it can before the first request: every field
+// a grant or preset needs (see Validator), nil and typed-nil values, and
+// plain-http endpoints; the error names the field at fault. Each platform's
+// protocol is described in the repository's docs/platforms.
 //
 // # Authentication
 //
@@ -33,7 +38,22 @@
 // answered from memory for a cool-down (1 min), so a wrong password cannot
 // lock an account; transient token-endpoint failures are retried at most
 // twice, honouring Retry-After. A TokenStore (FileStore, MemoryStore)
-// keeps the newest refresh token across restarts.
+// keeps the newest refresh token across restarts. Every token, however it
+// was obtained, is judged by one rule (RenewPolicy.Usable). Client.Logout
+// revokes the token where the platform can, clears the store and forgets
+// it. WithRetry retries idempotent API calls after a 429, a 5xx or a network
+// error; token requests have their own retries and are never multiplied.
+//
+// # Many processes
+//
+// A Coordinator is a TokenStore shared by several processes: the
+// Transport hands it each renewal, so that the platform sees one renewal
+// for the whole fleet and a rotated-out refresh token is never sent.
+// MemoryStore coordinates the Transports of a process, FileStore the
+// processes of a machine (an advisory lock beside its file), and the
+// redisstore module a fleet. A refused login is remembered by the
+// Coordinator for the cool-down (RefusedError), so N processes never try a
+// wrong password N times. bearerkittest.TestCoordinator checks a backend.
 //
 // # Security
 //
@@ -81,14 +101,22 @@
 // *AuthError (errors.As finds it through the *url.Error of http.Client)
 // carrying the server's RFC 6749 error and error_description; the
 // sentinels ErrNoRefreshToken, ErrInsecureHTTP, ErrInvalidOption and
-// ErrTokenRejected work with errors.Is. No error, log record, or fmt/slog
-// rendering of a Token, grant, preset, Client or Transport ever contains a
-// password, client secret, access token or refresh token.
+// ErrTokenRejected, ErrRedirectRefused, ErrAuthenticatorPanic and the
+// others work with errors.Is. An error says what to do: "authentication
+// failed" only when a credential was refused, a 404 names the URL to
+// check, an answer from the cool-down says it is remembered and until when.
+// No error, log record, or fmt/slog/JSON rendering of a Token, grant,
+// preset, store, Client or Transport ever contains a password, client
+// secret, access token, refresh token or API token.
 //
-// # Logging
+// # Logging, metrics and tracing
 //
 // Nothing is logged unless WithLogger (Transport.Logger) gives a
-// *slog.Logger; records never hold secrets.
+// *slog.Logger; records never hold secrets, and carry the request's
+// context where there is one. Hooks (WithHooks) report every renewal (its
+// reason, source, duration, error, Fallback step), every replay after a
+// 401 and every store failure; the otelbearerkit module turns them into
+// OpenTelemetry metrics and spans.
 //
 // # Web apps
 //
@@ -101,8 +129,8 @@
 //
 // # Testing
 //
-// Package bearerkittest has emulators of the four platforms (Dataddo, ONE DATA, Keycloak, AuthAPI) and httpmock
-// helpers. Code that uses bearerkit works with httpmock.Activate (the
+// Package bearerkittest has emulators of the four platforms (Dataddo, ONE
+// DATA, Keycloak, AuthAPI) and httpmock helpers. Code that uses bearerkit works with httpmock.Activate (the
 // default transports are looked up at call time) and with
 // httpmock.ActivateNonDefault(client.HTTPClient()).
 package bearerkit
