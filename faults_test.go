@@ -855,6 +855,7 @@ type leakSink struct {
 	mu      sync.Mutex
 	secrets map[string]bool
 	values  []any
+	forms   map[string][]string
 }
 
 // newLeakSink returns a sink; with logs set, its logger writes debug
@@ -919,7 +920,7 @@ func (s *leakSink) secretList() []string {
 func (s *leakSink) leaks(text string) []string {
 	var found []string
 	for _, sec := range s.secretList() {
-		for _, enc := range secretForms(sec) {
+		for _, enc := range s.formsOf(sec) {
 			if strings.Contains(text, enc) {
 				found = append(found, sec)
 				break
@@ -927,6 +928,24 @@ func (s *leakSink) leaks(text string) []string {
 		}
 	}
 	return found
+}
+
+// formsOf returns secretForms(sec), computed once per secret.
+func (s *leakSink) formsOf(sec string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f, ok := s.forms[sec]; ok {
+		return f
+	}
+	if s.forms == nil {
+		s.forms = map[string][]string{}
+	}
+	var f []string
+	for _, enc := range secretForms(sec) {
+		f = append(f, enc)
+	}
+	s.forms[sec] = f
+	return f
 }
 
 // assertClean fails if text holds a secret known so far.
