@@ -153,7 +153,12 @@ func (s *FileStore) Clear(ctx context.Context) error {
 	if s.Path == "" {
 		return fmt.Errorf("%w: FileStore has no Path", ErrInvalidOption)
 	}
-	_, err := fileOp(ctx, s, func() (struct{}, error) {
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	_, err = fileOp(ctx, s, func() (struct{}, error) {
 		if err := removeFile(s.Path); err != nil {
 			return struct{}{}, fmt.Errorf("bearerkit: removing the token file: %w", err)
 		}

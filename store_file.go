@@ -12,7 +12,7 @@ import (
 )
 
 // FileStore is a TokenStore in a JSON file readable only by its owner
-// (mode 0600). Save writes a temporary file in the same directory, syncs
+// (mode 0600), with a lock file beside it (Path + ".lock"). Save writes a temporary file in the same directory, syncs
 // it and renames it over the old one, so a crash leaves either the old
 // token or the new one, never half of one. Save creates the directory
 // (mode 0700) when it is missing.
@@ -93,7 +93,9 @@ func (s *FileStore) loadFile() (*fileToken, error) {
 	return &ft, nil
 }
 
-// Save replaces the file atomically with t.
+// Save replaces the file atomically with t, under the same advisory lock as
+// Renew, so that it never lands in the middle of another process's
+// renewal.
 func (s *FileStore) Save(ctx context.Context, t *Token) error {
 	if s.Path == "" {
 		return fmt.Errorf("%w: FileStore has no Path", ErrInvalidOption)
@@ -101,12 +103,21 @@ func (s *FileStore) Save(ctx context.Context, t *Token) error {
 	if t == nil {
 		return fmt.Errorf("%w: FileStore.Save of a nil token", ErrInvalidOption)
 	}
-	b, err := json.Marshal(fileToken{Version: 1, Token: toJSON(t)})
+	unlock, err := s.lock(ctx)
 	if err != nil {
-		return fmt.Errorf("bearerkit: encoding token: %w", err)
+		return err
 	}
-	_, err = fileOp(ctx, s, func() (struct{}, error) { return struct{}{}, s.write(b) })
-	return err
+	defer unlock()
+	return s.writeFile(ctx, &fileToken{Version: 1, Token: toJSON(t)})
+}
+
+// lock takes the advisory lock beside Path that Renew, Save and Clear
+// share, creating the directory (0700) first.
+func (s *FileStore) lock(ctx context.Context) (unlock func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(s.Path), 0o700); err != nil {
+		return nil, fmt.Errorf("bearerkit: creating the token file's directory: %w", err)
+	}
+	return lockFile(ctx, s.Path+".lock")
 }
 
 func (s *FileStore) write(b []byte) (err error) {

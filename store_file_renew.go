@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -33,10 +32,7 @@ func (s *FileStore) Renew(ctx context.Context, prev *Token, renew func(ctx conte
 		return nil, false, ctx.Err()
 	}
 	defer func() { <-s.renewing }()
-	if err := os.MkdirAll(filepath.Dir(s.Path), 0o700); err != nil {
-		return nil, false, fmt.Errorf("bearerkit: creating the token file's directory: %w", err)
-	}
-	unlock, err := lockFile(ctx, s.Path+".lock")
+	unlock, err := s.lock(ctx)
 	if err != nil {
 		return nil, false, err
 	}

@@ -108,10 +108,7 @@ func TestFileStore(t *testing.T) {
 	got, err = s.Load(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "rt2", got.RefreshToken)
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	require.Len(t, entries, 1, "no temporary files left")
-	assert.Equal(t, "token.json", entries[0].Name())
+	assert.Equal(t, []string{"token.json", "token.json.lock"}, dirNames(t, dir), "no temporary files left, the lock file beside")
 
 	// Concurrent saves leave one whole token.
 	var wg sync.WaitGroup
@@ -124,8 +121,7 @@ func TestFileStore(t *testing.T) {
 	got, err = s.Load(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "rt", got.RefreshToken)
-	entries, _ = os.ReadDir(dir)
-	assert.Len(t, entries, 1)
+	assert.Equal(t, []string{"token.json", "token.json.lock"}, dirNames(t, dir))
 }
 
 func TestFileStoreErrors(t *testing.T) {
@@ -163,9 +159,7 @@ func TestFileStoreErrors(t *testing.T) {
 	sub := filepath.Join(dir, "sub")
 	require.NoError(t, os.MkdirAll(filepath.Join(sub, "token.json", "child"), 0o700))
 	assert.Error(t, (&bearerkit.FileStore{Path: filepath.Join(sub, "token.json")}).Save(ctx, &bearerkit.Token{AccessToken: "at"}))
-	entries, err := os.ReadDir(sub)
-	require.NoError(t, err)
-	assert.Len(t, entries, 1, "only the directory in the way")
+	assert.Equal(t, []string{"token.json", "token.json.lock"}, dirNames(t, sub), "only the directory in the way, and the lock file")
 }
 
 // Behaviour 10: the stored token is loaded at first use, not before.
@@ -358,4 +352,16 @@ func TestStoreAcrossRestarts(t *testing.T) {
 			assert.Equal(t, 1, p.maxRTSends(), "no refresh token was sent twice")
 		})
 	}
+}
+
+// dirNames lists the names in dir.
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
 }
