@@ -36,12 +36,12 @@ const (
 // there is none or it is about to expire.
 func (t *Transport) acquire(ctx context.Context, st *state) (*snapshot, error) {
 	s := st.cur.Load()
-	if s != nil && s.hardAt == 0 && s.eagerAt == 0 && !s.dead {
+	if s != nil && s.until == noDeadline {
 		return s, nil // no expiry: usable at any time, no need to read the clock
 	}
 	now := st.tick()
 	if s.usable(now) {
-		if s.eagerAt != 0 && now >= s.eagerAt {
+		if next := s.eagerNext.Load(); next != 0 && now >= next {
 			t.startEager(st, s, now)
 		}
 		return s, nil
@@ -51,7 +51,7 @@ func (t *Transport) acquire(ctx context.Context, st *state) (*snapshot, error) {
 		r = reasonFirst
 	}
 	ns, err := t.renew(ctx, st, s, r)
-	if err != nil && ctx.Err() == nil && s.alive(now) {
+	if err != nil && ctx.Err() == nil && s.alive(st, now) {
 		// An early renewal failed, but the token has not expired yet:
 		// keep using it.
 		return s, nil
@@ -63,13 +63,14 @@ func (t *Transport) acquire(ctx context.Context, st *state) (*snapshot, error) {
 // renewal in flight or starting one.
 func (t *Transport) renew(ctx context.Context, st *state, seen *snapshot, r reason) (*snapshot, error) {
 	st.mu.Lock()
-	now := st.now()
 	cur := st.cur.Load()
 	if cur != nil && (seen == nil || cur.gen > seen.gen) && cur.usable(st.tick()) {
 		st.mu.Unlock()
 		return cur, nil
 	}
-	if r == reason401 && seen != nil && seen.gen == st.refusedGen && now.Before(st.refusedUntil) {
+	// The wall clock is read only when a refusal is remembered: thousands
+	// of requests join a renewal under this lock.
+	if r == reason401 && seen != nil && seen.gen == st.refusedGen && st.now().Before(st.refusedUntil) {
 		// The API refused this token although it was issued for the
 		// request it refused: another one would fare no better.
 		err := st.refusedErr
@@ -79,7 +80,7 @@ func (t *Transport) renew(ctx context.Context, st *state, seen *snapshot, r reas
 	}
 	f := st.flight
 	if f == nil {
-		if st.coolErr != nil && now.Before(st.coolUntil) {
+		if st.coolErr != nil && st.now().Before(st.coolUntil) {
 			err := error(&rememberedError{err: st.coolErr, until: st.coolUntil})
 			if r == reason401 {
 				st.markDead(seen)
@@ -98,10 +99,8 @@ func (t *Transport) renew(ctx context.Context, st *state, seen *snapshot, r reas
 	}
 	f.waiters++
 	st.mu.Unlock()
-	select {
-	case <-f.done:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := f.wait(ctx); err != nil {
+		return nil, err
 	}
 	if f.err != nil && r == reason401 {
 		st.mu.Lock()
@@ -173,63 +172,94 @@ func (t *Transport) startEager(st *state, s *snapshot, now int64) {
 // replaced, so that no request carries it again. st.mu must be held.
 func (st *state) markDead(s *snapshot) {
 	cur := st.cur.Load()
-	if s == nil || cur == nil || cur.gen != s.gen || cur.dead {
+	if s == nil || cur == nil || cur.gen != s.gen || cur.until == deadUntil {
 		return
 	}
-	d := &snapshot{tok: cur.tok, gen: cur.gen, headers: cur.headers, expiry: cur.expiry, dead: true, saveErr: cur.saveErr}
+	d := &snapshot{tok: cur.tok, gen: cur.gen, until: deadUntil, saveErr: cur.saveErr, hb: cur.hb}
 	st.cur.Store(d)
 }
 
 // start begins a renewal replacing prev. st.mu must be held.
 func (st *state) start(ctx context.Context, prev *snapshot, r reason) *flight {
-	f := &flight{done: make(chan struct{}), session: st.session}
-	st.flight = f
-	var limit time.Time
+	f := newFlight(st.session, r)
+	f.w.base, f.w.session = prev, st.session
 	if d, ok := ctx.Deadline(); ok {
-		limit = d
+		f.limit = d
 	}
-	go st.fly(context.WithoutCancel(ctx), f, prev, r, limit)
+	f.caller = ctx
+	st.flight = f
+	go st.fly(f)
 	return f
 }
 
-// fly runs one renewal in a worker goroutine (see work) and waits for it
-// at most until RenewTimeout, whatever the worker waits for: a TokenStore
-// or an Authenticator that ignores its context is abandoned at the bound
-// (its goroutine ends when the blocked call returns). Then it publishes the
-// result, logs, and wakes the waiters.
-func (st *state) fly(parent context.Context, f *flight, prev *snapshot, r reason, limit time.Time) {
+// fly runs one renewal in its own goroutine, bounded by RenewTimeout
+// whatever it waits for: if the work (see work) has not ended by then, a
+// timer lands the renewal with what it has, after giving a step that
+// honours its context abandonGrace to come back with its own error; a
+// TokenStore or an Authenticator that ignores its context is left behind,
+// and this goroutine ends when the blocked call returns. Otherwise fly lands
+// the renewal itself. So a renewal costs one goroutine and one timer (and
+// the timer of its context's deadline): the work runs on the goroutine
+// that lands it, not on a second one that a supervisor waits for.
+func (st *state) fly(f *flight) {
+	growStack()
 	t := st.t
+	w := &f.w
 	timeout := t.renewTimeout()
-	ctx, cancel := context.WithTimeout(parent, timeout)
-	defer cancel()
-	if t.AllowInsecureHTTP {
-		ctx = WithInsecureHTTPContext(ctx)
+	deadline, cancel := context.WithTimeout(context.Background(), timeout)
+	f.ctx = renewCtx{Context: deadline, caller: f.caller, rec: &w.stepRec, insecure: t.AllowInsecureHTTP}
+	if hc := t.authHTTPClient(); hc != nil && HTTPClientFromContext(f.caller) == nil {
+		f.ctx.hc = hc
 	}
-	if hc := t.authHTTPClient(); hc != nil && HTTPClientFromContext(ctx) == nil {
-		ctx = WithHTTPClientContext(ctx, hc)
-	}
-	started := st.now()
-	w := &renewWork{base: prev, session: f.session}
-	if prev != nil {
-		c := *prev.tok
+	w.started = st.now()
+	if w.base != nil {
+		c := *w.base.tok
 		w.prev = &c
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		st.work(context.WithValue(ctx, fallbackStepKey{}, &w.stepRec), w, limit)
-	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		// A step that honours its context returns its own error at once:
-		// give it a moment, then abandon it.
-		grace := time.NewTimer(abandonGrace)
-		select {
-		case <-done:
-		case <-grace.C:
-		}
-		grace.Stop()
+	bound := time.AfterFunc(timeout, func() {
+		// The context's own deadline, set just before, ends it now
+		// (context.DeadlineExceeded): a step that honours it returns.
+		w.awaitEnd(abandonGrace)
+		cancel()
+		st.land(f, timeout)
+	})
+	st.work(&f.ctx, w, f.limit)
+	if bound.Stop() {
+		cancel()
+		st.land(f, timeout)
+		return
+	}
+	w.end() // the timer is landing it: let it know at once
+}
+
+// renewStack is the stack a renewal's goroutine grows to at once, while it
+// is shallow. A goroutine starts with a small stack that the runtime doubles
+// whenever a call needs more, copying it and adjusting every frame on it;
+// a token request through net/http grows it three or four times, deep in
+// the call, which cost a fifth of a whole renewal. Growing it in one step
+// from fly's first frame costs one copy of two frames.
+const renewStack = 16 << 10
+
+// growStack makes the goroutine's stack hold at least renewStack bytes.
+//
+//go:noinline
+func growStack() {
+	var pad [renewStack - 2<<10]byte
+	touchStack(&pad)
+}
+
+//go:noinline
+func touchStack(p *[renewStack - 2<<10]byte) { p[0] = 1 }
+
+// land takes the result of a renewal as it stands (the work may still be
+// running if the bound passed), publishes it, logs, calls the hooks, and
+// wakes the waiters. It runs once per renewal.
+func (st *state) land(f *flight, timeout time.Duration) {
+	t, w, r := st.t, &f.w, f.reason
+	started := w.started
+	var parent context.Context // for logs and hooks
+	if t.Logger != nil || t.Hooks.RenewDone != nil {
+		parent = f.parent()
 	}
 	tok, fromStore, err, stage := w.finish()
 	switch {
@@ -253,7 +283,7 @@ func (st *state) fly(parent context.Context, f *flight, prev *snapshot, r reason
 	now := st.now()
 	if err == nil {
 		st.gen++
-		f.snap = st.newSnapshot(tok, st.gen, now)
+		f.snap = st.newSnapshot(tok, w.auth, st.gen, now)
 		f.snap.saveErr = w.savedErr()
 		st.cur.Store(f.snap)
 		st.coolErr = nil
@@ -270,24 +300,27 @@ func (st *state) fly(parent context.Context, f *flight, prev *snapshot, r reason
 	}
 	st.mu.Unlock()
 	took := now.Sub(started)
-	step, stepName, attempts := w.steps()
-	attrs := []slog.Attr{slog.String("reason", r.String()), slog.Duration("took", took)}
-	switch {
-	case err != nil:
-		st.log(parent, slog.LevelWarn, "bearerkit: token renewal failed", append(attrs, slog.String("error", err.Error()))...)
-	case fromStore:
-		st.log(parent, slog.LevelDebug, "bearerkit: token loaded from store", attrs...)
-	default:
-		if !tok.Expiry.IsZero() {
-			attrs = append(attrs, slog.Duration("expires_in", tok.Expiry.Sub(now).Round(time.Second)))
+	if t.Logger != nil {
+		step, stepAuth, _ := w.steps()
+		attrs := []slog.Attr{slog.String("reason", r.String()), slog.Duration("took", took)}
+		switch {
+		case err != nil:
+			st.log(parent, slog.LevelWarn, "bearerkit: token renewal failed", append(attrs, slog.String("error", err.Error()))...)
+		case fromStore:
+			st.log(parent, slog.LevelDebug, "bearerkit: token loaded from store", attrs...)
+		default:
+			if !tok.Expiry.IsZero() {
+				attrs = append(attrs, slog.Duration("expires_in", tok.Expiry.Sub(now).Round(time.Second)))
+			}
+			attrs = append(attrs, slog.Uint64("generation", f.snap.gen))
+			if step >= 0 {
+				attrs = append(attrs, slog.Int("fallback_step", step), slog.String("fallback_authenticator", fmt.Sprint(printable(stepAuth))))
+			}
+			st.log(parent, slog.LevelDebug, "bearerkit: token renewed", attrs...)
 		}
-		attrs = append(attrs, slog.Uint64("generation", f.snap.gen))
-		if step >= 0 {
-			attrs = append(attrs, slog.Int("fallback_step", step), slog.String("fallback_authenticator", stepName))
-		}
-		st.log(parent, slog.LevelDebug, "bearerkit: token renewed", attrs...)
 	}
 	if st.t.Hooks.RenewDone != nil {
+		step, _, attempts := w.steps()
 		e := RenewEvent{Reason: r.String(), Source: "authenticator", Duration: took, Err: err, FallbackStep: -1, Attempts: attempts}
 		if fromStore {
 			e.Source = "store"
@@ -299,7 +332,7 @@ func (st *state) fly(parent context.Context, f *flight, prev *snapshot, r reason
 	}
 	// Wake the waiters only after logging and the hooks, so that the
 	// record of a renewal comes before anything its waiters do next.
-	close(f.done)
+	f.end()
 }
 
 // renewDone calls Hooks.RenewDone, recovering a panic.
@@ -345,15 +378,15 @@ func (st *state) work(ctx context.Context, w *renewWork, limit time.Time) {
 		w.set(nil, false, err, stageDone)
 		return
 	}
-	c := *tok
-	if !w.set(&c, false, nil, stageSave) {
+	if !w.setToken(tok, t.Cookies == nil) {
 		// fly gave up on this renewal while Auth ran: keep the token if
 		// nothing newer has replaced the one it renews.
+		c := *tok
 		st.adoptLate(&c, w.base, w.session)
 		return
 	}
 	if t.Store != nil {
-		if err := st.save(ctx, &c); err != nil {
+		if err := st.save(ctx, w.tok); err != nil {
 			w.mu.Lock()
 			w.saveErr = err
 			w.mu.Unlock()
@@ -420,7 +453,7 @@ func (st *state) adoptLate(tok *Token, base *snapshot, session uint64) {
 		return
 	}
 	st.gen++
-	st.cur.Store(st.newSnapshot(tok, st.gen, st.now()))
+	st.cur.Store(st.newSnapshot(tok, "", st.gen, st.now()))
 	st.coolErr = nil
 	st.mu.Unlock()
 	st.log(context.Background(), slog.LevelWarn, "bearerkit: a renewal that timed out finished late; its token is used")
@@ -493,10 +526,16 @@ func (st *state) coordinate(ctx context.Context, coord Coordinator, w *renewWork
 			return nil, err
 		}
 		c := *tok
+		var auth string
+		if t.Cookies == nil {
+			// Made now, so that the copy the Coordinator saves and the
+			// snapshot share its access token.
+			auth, c.AccessToken = authorization(&c)
+		}
 		mine = &c
 		// The Coordinator saves it next: fly may use it even if that hangs.
-		w.set(&c, false, nil, stageSave)
-		return tok, nil
+		w.setAuthorized(&c, auth)
+		return &c, nil
 	})
 	switch {
 	case err != nil:

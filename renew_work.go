@@ -3,10 +3,48 @@ package bearerkit
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 )
+
+// renewCtx is the context a renewal's steps run under: the values of the
+// request that started it without its cancellation or deadline (what
+// context.WithoutCancel gives), its own deadline (RenewTimeout), and what a
+// renewal adds, the Fallback step record, the Transport's AllowInsecureHTTP
+// and its HTTP client, in one value (a field of the flight) rather than a
+// chain of contexts. Done, Err, Deadline and the context package's own key
+// are the deadline's, so contexts derived from it are cancelled with it as
+// usual.
+type renewCtx struct {
+	context.Context                 // the deadline, detached from the caller
+	caller          context.Context // whose values it carries
+	rec             *stepRecord
+	insecure        bool         // answer true for insecureKey
+	hc              *http.Client // answer it for httpClientKey, if set
+}
+
+func (c *renewCtx) Value(key any) any {
+	switch key.(type) {
+	case fallbackStepKey:
+		return c.rec
+	case insecureKey:
+		if c.insecure {
+			return true
+		}
+	case httpClientKey:
+		if c.hc != nil {
+			return c.hc
+		}
+	}
+	// The deadline answers the context package's own key (its cancelCtx)
+	// and nothing else; every other value is the caller's.
+	if v := c.Context.Value(key); v != nil {
+		return v
+	}
+	return c.caller.Value(key)
+}
 
 // stage is the step a renewal's worker is in.
 type stage int
@@ -30,7 +68,8 @@ type renewWork struct {
 	base    *snapshot // the token being renewed; nil at first use
 	prev    *Token    // a copy of base's token, for the Authenticator
 	session uint64    // state.session when the renewal started
-	saveErr error     // the Store's Save failed (guarded by mu)
+	started time.Time
+	saveErr error // the Store's Save failed (guarded by mu)
 	stepRec stepRecord
 
 	mu        sync.Mutex
@@ -39,6 +78,39 @@ type renewWork struct {
 	fromStore bool
 	err       error
 	taken     bool
+	tokVal    Token         // tok's storage when the Authenticator produced it
+	auth      string        // tok's Authorization value, when made already
+	ended     bool          // the work returned
+	endCh     chan struct{} // closed when it does, once awaitEnd waits for it
+}
+
+// end records that the work returned, waking awaitEnd.
+func (w *renewWork) end() {
+	w.mu.Lock()
+	w.ended = true
+	ch := w.endCh
+	w.mu.Unlock()
+	if ch != nil {
+		close(ch)
+	}
+}
+
+// awaitEnd waits at most grace for the work to return.
+func (w *renewWork) awaitEnd(grace time.Duration) {
+	w.mu.Lock()
+	if w.ended {
+		w.mu.Unlock()
+		return
+	}
+	ch := make(chan struct{})
+	w.endCh = ch
+	w.mu.Unlock()
+	t := time.NewTimer(grace)
+	select {
+	case <-ch:
+	case <-t.C:
+	}
+	t.Stop()
 }
 
 // setStage records the step the worker starts; it reports false when fly
@@ -64,15 +136,46 @@ func (w *renewWork) set(tok *Token, fromStore bool, err error, s stage) bool {
 	return true
 }
 
+// setToken records a copy of the Authenticator's token as the result, its
+// Save to come, with its Authorization value made now (when header says
+// so) so that the copy saved and the snapshot share its access token; it
+// reports false when fly has already taken the result and gone.
+func (w *renewWork) setToken(tok *Token, header bool) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.taken {
+		return false
+	}
+	w.tokVal = *tok
+	if header {
+		w.auth, w.tokVal.AccessToken = authorization(&w.tokVal)
+	}
+	w.tok, w.fromStore, w.err, w.stage = &w.tokVal, false, nil, stageSave
+	return true
+}
+
+// setAuthorized records tok, with its Authorization value auth, as the
+// result, its Save to come; it reports false when fly has already taken the
+// result and gone.
+func (w *renewWork) setAuthorized(tok *Token, auth string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.taken {
+		return false
+	}
+	w.tok, w.auth, w.fromStore, w.err, w.stage = tok, auth, false, nil, stageSave
+	return true
+}
+
 // steps returns which Fallback step produced the token (-1: none) and how
 // many times the Authenticator was called.
-func (w *renewWork) steps() (step int, name string, attempts int) {
+func (w *renewWork) steps() (step int, auth Authenticator, attempts int) {
 	w.stepRec.mu.Lock()
 	defer w.stepRec.mu.Unlock()
 	if !w.stepRec.set {
-		return -1, "", int(w.stepRec.attempts.Load())
+		return -1, nil, int(w.stepRec.attempts.Load())
 	}
-	return w.stepRec.index, w.stepRec.name, int(w.stepRec.attempts.Load())
+	return w.stepRec.index, w.stepRec.auth, int(w.stepRec.attempts.Load())
 }
 
 // stepRecord is where a Fallback records, through the renewal's context,
@@ -81,7 +184,7 @@ type stepRecord struct {
 	mu       sync.Mutex
 	set      bool
 	index    int
-	name     string
+	auth     Authenticator // the step, printed only if a log record names it
 	attempts atomic.Int32
 }
 
@@ -96,7 +199,7 @@ func recordStep(ctx context.Context, i int, a Authenticator) {
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	rec.set, rec.index, rec.name = true, i, fmt.Sprint(printable(a))
+	rec.set, rec.index, rec.auth = true, i, a
 }
 
 // savedErr is the Store's Save error, if it failed.

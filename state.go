@@ -3,49 +3,186 @@ package bearerkit
 import (
 	"context"
 	"log/slog"
+	"math"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 )
 
 // snapshot is one token as the hot path sees it: immutable, published
-// through an atomic pointer so that requests read it without a lock.
+// through an atomic pointer so that requests read it without a lock. It
+// holds the token and its headers in the same allocation.
 type snapshot struct {
-	tok     *Token
-	gen     uint64   // increases with every new token
-	headers []header // precomputed request headers
-	expiry  int64    // Expiry in nanoseconds since state.epoch; 0: none
-	hardAt  int64    // renew before sending from this instant on; 0: never
-	eagerAt int64    // start a background renewal from this instant on; 0: never
-	dead    bool     // an API answered 401 to it and renewal failed
-	saveErr error    // the TokenStore failed to save it
+	tok    *Token // &tokVal
+	gen    uint64 // increases with every new token
+	hardAt int64  // renew before sending from this instant on; 0: never
+	// until is when requests must start looking at s more closely: the
+	// earlier of hardAt and the start of background renewal; noDeadline
+	// when it has neither; deadUntil when an API answered 401 to it and
+	// renewal failed (every request then takes acquire's path).
+	until   int64
+	saveErr error // the TokenStore failed to save it
 
-	// eagerNext is when the next background renewal may start: eagerAt,
-	// then later after a failed one. Requests race for it with a
-	// compare-and-swap, so only one of them takes the lock.
+	// timed is set while the state's timer will clear it a little before
+	// until: requests then know, without reading the clock, that until has
+	// not come. armed says a request has set that timer for s (see fresh).
+	timed, armed atomic.Bool
+
+	// eagerNext is when the next background renewal may start (0: never):
+	// first when RefreshWindow says, then later after a failed one.
+	// Requests race for it with a compare-and-swap, so only one of them
+	// takes the lock.
 	eagerNext atomic.Int64
+
+	tokVal Token
+	hb     headerBuf
+}
+
+// Instants of a snapshot's until that are no instant.
+const (
+	noDeadline = math.MaxInt64 // no expiry
+	deadUntil  = math.MinInt64 // dead
+)
+
+// headers returns the headers that carry s's token.
+func (s *snapshot) headers() []header { return s.hb.list() }
+
+// fresh reports whether requests may carry s as it is, with nothing to
+// check or start. It is the hot path: it reads the clock only when s has
+// no timer running for it (the first requests after s is published, those
+// close to its until, and all of them under a test's clock).
+func (s *snapshot) fresh(st *state) bool {
+	if s.until == noDeadline || (s.timed.Load() && st.clock == nil) {
+		return true
+	}
+	now := st.tick()
+	if now >= s.until {
+		return false
+	}
+	if st.clock == nil && !s.armed.Load() && s.armed.CompareAndSwap(false, true) {
+		st.setTimer(s, now)
+	}
+	return true
 }
 
 // usable reports whether requests may carry s at now without renewing.
 func (s *snapshot) usable(now int64) bool {
-	return s != nil && !s.dead && (s.hardAt == 0 || now < s.hardAt)
+	return s != nil && s.until != deadUntil && (s.hardAt == 0 || now < s.hardAt)
 }
 
 // alive reports whether s has not truly expired and was not answered 401:
 // a failed early renewal falls back to it.
-func (s *snapshot) alive(now int64) bool {
-	return s != nil && !s.dead && (s.expiry == 0 || now < s.expiry)
+func (s *snapshot) alive(st *state, now int64) bool {
+	return s != nil && s.until != deadUntil && (s.hardAt == 0 || now < st.at(s.tok.Expiry))
 }
 
-// flight is one renewal in progress; everyone who needs a token waits on
-// done.
+// timerMargin is how long before a snapshot's until the state's timer
+// clears its timed flag, at most (a quarter of the time left, when that is
+// less): the timer's callback has that long to run.
+const timerMargin = time.Second
+
+// setTimer sets the state's timer to clear s.timed a little before s.until,
+// if s is still the current snapshot, and sets s.timed; now is the time of
+// a request that found s fresh. There is one timer per state, made by the
+// first request that needs it (an idle Transport has none) and reset for
+// each snapshot. Its callback clears the timed flag of whatever snapshot
+// is current: a late firing meant for an older one only makes requests
+// read the clock. It holds the state weakly, so that a Transport dropped
+// with a valid token is collected at once.
+func (st *state) setTimer(s *snapshot, now int64) {
+	left := time.Duration(s.until - now)
+	d := left - min(timerMargin, left/4)
+	if d <= 0 {
+		return // close to until: requests read the clock
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.cur.Load() != s {
+		return
+	}
+	if st.timer != nil {
+		st.timer.Reset(d)
+	} else {
+		wp := weak.Make(st)
+		st.timer = time.AfterFunc(d, func() {
+			if st := wp.Value(); st != nil {
+				if s := st.cur.Load(); s != nil {
+					s.timed.Store(false)
+				}
+			}
+		})
+	}
+	s.timed.Store(true)
+}
+
+// flight is one renewal in progress. Its requests wait for a baton (see
+// wait); done is closed when it ends, for those that only watch it.
 type flight struct {
 	done    chan struct{}
+	baton   chan struct{} // capacity batons; end puts them all in
+	batons  int
 	snap    *snapshot
 	err     error
 	waiters int    // requests that joined it; guarded by state.mu
 	session uint64 // state.session when it started
+
+	// What the renewal's goroutine works with, allocated with the flight.
+	reason reason
+	caller context.Context // the starting request's context: its values count, not its end
+	limit  time.Time       // that request's deadline, if it had one
+	ctx    renewCtx
+	w      renewWork
+}
+
+// parent is the context of the renewal's logs and hooks: the starting
+// request's values, without its cancellation.
+func (f *flight) parent() context.Context { return context.WithoutCancel(f.caller) }
+
+// wait waits for the renewal to end, or for ctx.
+//
+// The waiters are woken a few at a time, in the order they came, each by
+// one before it, rather than all at once by closing a channel. A close
+// makes every waiter runnable together, and a processor's local run queue
+// holds 256, so the rest go to the tail of the global run queue, behind
+// every goroutine that became runnable before them: in a storm, thousands
+// of requests that have not even started, so that the requests that waited
+// longest were answered last (the 10,000-request storm's p99 was twice
+// x/oauth2's). A baton passed on a channel hands the next waiter to the
+// scheduler's next slot on the processor that runs the one passing it,
+// ahead of those queues. There is one baton per processor (GOMAXPROCS, at
+// most maxBatons), so that the waiters are woken on all of them at once when
+// nothing else runs (a burst of 401s), instead of one processor waking the
+// next waiter, and an idle one, each time.
+func (f *flight) wait(ctx context.Context) error {
+	select {
+	case <-f.baton:
+		// Pass it on at once: never blocks, since the channel holds
+		// every baton and this waiter holds one.
+		f.baton <- struct{}{}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// maxBatons bounds the batons of a flight.
+const maxBatons = 8
+
+// newFlight returns a flight of session.
+func newFlight(session uint64, r reason) *flight {
+	n := min(runtime.GOMAXPROCS(0), maxBatons)
+	return &flight{done: make(chan struct{}), baton: make(chan struct{}, n), batons: n, session: session, reason: r}
+}
+
+// end wakes the waiters; f.snap and f.err are set.
+func (f *flight) end() {
+	close(f.done)
+	for range f.batons {
+		f.baton <- struct{}{}
+	}
 }
 
 // state is the Transport's mutable part, created at first use.
@@ -53,25 +190,26 @@ type state struct {
 	t   *Transport
 	cur atomic.Pointer[snapshot]
 
-	origins []origin // nil: any
-	optErr  error    // a bad Origins entry: every request fails with it
+	origins *[]origin // nil: any (a pointer: the state of a Transport without Origins is smaller)
+	optErr  error     // a bad Origins entry: every request fails with it
 
 	clock func() time.Time // tests replace it; nil: time.Now
 
-	// epoch is the origin of the snapshots' instants (expiry, hardAt,
-	// eagerAt), which are nanoseconds since it.
+	// epoch is the origin of the snapshots' instants (hardAt, until,
+	// eagerNext), which are nanoseconds since it.
 	epoch time.Time
 
-	mu             sync.Mutex
-	session        uint64 // increases with every Logout
-	flight         *flight
-	gen            uint64
-	coolErr        error // a refused renewal, answered from memory until coolUntil
-	coolUntil      time.Time
-	refusedGen     uint64    // a token the API refused right after it was issued …
-	refusedUntil   time.Time // … until then (see refusedFresh)
-	refusedErr     error
-	eagerNotBefore time.Time
+	mu           sync.Mutex
+	session      uint64 // increases with every Logout
+	flight       *flight
+	gen          uint64
+	coolErr      error // a refused renewal, answered from memory until coolUntil
+	coolUntil    time.Time
+	refusedGen   uint64    // a token the API refused right after it was issued …
+	refusedUntil time.Time // … until then (see refusedFresh)
+	refusedErr   error
+
+	timer *time.Timer // clears the current snapshot's timed flag (see setTimer); guarded by mu
 }
 
 func (t *Transport) state() *state {
@@ -85,6 +223,7 @@ func (t *Transport) state() *state {
 	if t.Cookies != nil && st.optErr == nil {
 		st.optErr = t.Cookies.check()
 	}
+	var origins []origin
 	for _, o := range t.Origins {
 		og, err := parseOrigin(o)
 		if err != nil {
@@ -93,10 +232,13 @@ func (t *Transport) state() *state {
 			}
 			break
 		}
-		st.origins = append(st.origins, og)
+		origins = append(origins, og)
 	}
-	if t.Origins != nil && st.origins == nil && st.optErr == nil {
-		st.origins = []origin{} // an empty, non-nil list: no origin at all
+	if origins == nil && t.Origins != nil && st.optErr == nil {
+		origins = []origin{} // an empty, non-nil list: no origin at all
+	}
+	if origins != nil {
+		st.origins = &origins
 	}
 	if t.st.CompareAndSwap(nil, st) {
 		return st
@@ -138,7 +280,8 @@ func (st *state) applies(req *http.Request) bool {
 	// Fast path: a URL spelled exactly like an origin's normalized form
 	// (the usual case) is that origin, since originOf leaves a normalized
 	// origin as it is; this skips the lowering and port parsing below.
-	for _, a := range st.origins {
+	origins := *st.origins
+	for _, a := range origins {
 		if u.Host == a.host && u.Scheme == a.scheme {
 			return true
 		}
@@ -147,7 +290,7 @@ func (st *state) applies(req *http.Request) bool {
 	if !ok {
 		return false
 	}
-	for _, a := range st.origins {
+	for _, a := range origins {
 		if a == o {
 			return true
 		}
@@ -210,12 +353,21 @@ func (t *Transport) renewTimeout() time.Duration {
 	return t.RenewTimeout
 }
 
-// newSnapshot schedules tok's renewals. A token that arrives already
-// expired (a server whose clock is off, an exp claim in the past) is kept
-// without an expiry, so that a 401 renews it, rather than renewed on every
-// request.
-func (st *state) newSnapshot(tok *Token, gen uint64, now time.Time) *snapshot {
-	s := &snapshot{tok: tok, gen: gen, headers: tokenHeaders(tok, st.t.Cookies)}
+// newSnapshot holds a copy of tok and schedules its renewals; auth, when
+// not empty, is tok's Authorization value, already made (see
+// authorization). A token that arrives already expired (a server whose
+// clock is off, an exp claim in the past) is kept without an expiry, so
+// that a 401 renews it, rather than renewed on every request.
+func (st *state) newSnapshot(tok *Token, auth string, gen uint64, now time.Time) *snapshot {
+	s := &snapshot{tokVal: *tok, gen: gen, until: noDeadline}
+	s.tok = &s.tokVal
+	if st.t.Cookies == nil {
+		if !sameAuthorization(auth, tok) {
+			auth, _ = authorization(tok)
+		}
+		s.tokVal.AccessToken = shareAccess(auth, tok.AccessToken)
+	}
+	s.hb.fill(s.tok, st.t.Cookies, auth)
 	if tok.Expiry.IsZero() {
 		return s
 	}
@@ -224,11 +376,12 @@ func (st *state) newSnapshot(tok *Token, gen uint64, now time.Time) *snapshot {
 		st.log(context.Background(), slog.LevelWarn, "bearerkit: new token is already expired; using it until the API answers 401", slog.Time("expiry", tok.Expiry))
 		return s
 	}
-	s.expiry = st.at(tok.Expiry)
 	s.hardAt = st.at(tok.Expiry.Add(-min(st.t.skew(), life/4)))
+	s.until = s.hardAt
 	if w := st.t.window(); w > 0 {
-		s.eagerAt = st.at(tok.Expiry.Add(-min(w, life/2)))
-		s.eagerNext.Store(s.eagerAt)
+		eagerAt := st.at(tok.Expiry.Add(-min(w, life/2)))
+		s.eagerNext.Store(eagerAt)
+		s.until = min(s.until, eagerAt)
 	}
 	return s
 }

@@ -148,13 +148,16 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	ctx := req.Context()
-	s, err := t.acquire(ctx, st)
-	if err != nil {
-		closeRequestBody(req)
-		return nil, err
+	s := st.cur.Load()
+	if s == nil || !s.fresh(st) {
+		var err error
+		if s, err = t.acquire(ctx, st); err != nil {
+			closeRequestBody(req)
+			return nil, err
+		}
 	}
 	base := t.base()
-	resp, err := base.RoundTrip(authorize(req, s.headers))
+	resp, err := base.RoundTrip(authorize(req, s.headers()))
 	if err != nil {
 		return nil, scrubErr(err, tokenSecrets(s.tok))
 	}
@@ -175,7 +178,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(resp)
 		return nil, rerr
 	}
-	r2 := authorize(req, ns.headers)
+	r2 := authorize(req, ns.headers())
 	if req.Body != nil && req.Body != http.NoBody {
 		body, err := req.GetBody()
 		if err != nil {

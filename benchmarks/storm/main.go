@@ -16,9 +16,17 @@
 // process and the 10000 row fits a small machine. The program stops by
 // itself; its loops are bounded in count and time.
 //
-//	go run ./internal/storm            # N = 1,100,1000,10000; 5 lifetimes of 1 s
-//	go run ./internal/storm -quick     # the same N, 2 lifetimes
-//	go run ./internal/storm -n 1,50 -lifetimes 3 -workers 16
+// For the revoked storm, x/oauth2 also runs as "x/oauth2+retry": what a user
+// must write around oauth2.Transport to survive a 401 (see retryRT).
+// With -rounds, every storm runs that many times, the clients alternating,
+// and the tables show medians; -json writes them for the report command;
+// -cpuprofile, -mutexprofile, -blockprofile and -trace profile the run (use
+// -only and -scenarios to profile one client and one scenario).
+//
+//	go run ./storm                     # N = 1,100,1000,10000; 5 lifetimes of 1 s
+//	go run ./storm -quick              # the same N, 2 lifetimes
+//	go run ./storm -rounds 9 -scenarios expired,revoked
+//	go run ./storm -n 10000 -scenarios expired -only bearerkit -trace trace.out
 package main
 
 import (
@@ -33,6 +41,8 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,12 +68,15 @@ const (
 
 // config is what the flags set.
 type config struct {
-	ns        []int         // goroutine counts of the storms
-	delay     time.Duration // token endpoint latency
-	lifetime  time.Duration // token lifetime in the steady load (whole seconds)
-	lifetimes int           // how many lifetimes the steady load lasts
-	workers   int           // goroutines of the steady load
-	pause     time.Duration // between two requests of one worker
+	ns        []int           // goroutine counts of the storms
+	delay     time.Duration   // token endpoint latency
+	lifetime  time.Duration   // token lifetime in the steady load (whole seconds)
+	lifetimes int             // how many lifetimes the steady load lasts
+	workers   int             // goroutines of the steady load
+	pause     time.Duration   // between two requests of one worker
+	only      string          // run only this client ("": both)
+	scenarios map[string]bool // nil: all
+	rounds    int             // storms per (N, client); medians are reported
 }
 
 func defaultConfig() config {
@@ -77,7 +90,11 @@ func defaultConfig() config {
 	}
 }
 
-func main() {
+func main() { os.Exit(mainCode()) }
+
+// mainCode is main, returning the exit code once its deferred calls (the
+// profiles) have run.
+func mainCode() int {
 	cfg := defaultConfig()
 	nlist := flag.String("n", "1,100,1000,10000", "comma-separated goroutine counts of the storms")
 	quick := flag.Bool("quick", false, "short steady load (2 lifetimes, 16 workers)")
@@ -85,19 +102,93 @@ func main() {
 	flag.DurationVar(&cfg.lifetime, "lifetime", cfg.lifetime, "token lifetime in the steady load (whole seconds)")
 	flag.IntVar(&cfg.lifetimes, "lifetimes", cfg.lifetimes, "token lifetimes the steady load lasts")
 	flag.IntVar(&cfg.workers, "workers", cfg.workers, "goroutines of the steady load")
+	flag.StringVar(&cfg.only, "only", "", "run only this client (bearerkit, x/oauth2 or x/oauth2+retry)")
+	scen := flag.String("scenarios", "expired,revoked,steady", "comma-separated scenarios to run (expired, revoked, steady)")
+	flag.IntVar(&cfg.rounds, "rounds", 1, "run each storm this many times, alternating the clients, and report the median of each figure")
+	jsonOut := flag.String("json", "", "also write the results as JSON to this file")
+	cpuprof := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	mutexprof := flag.String("mutexprofile", "", "write a mutex contention profile to this file")
+	blockprof := flag.String("blockprofile", "", "write a blocking profile to this file")
+	traceOut := flag.String("trace", "", "write a runtime/trace of the run to this file")
 	flag.Parse()
+	fail := func(code int, err error) int {
+		fmt.Fprintln(os.Stderr, "storm:", err)
+		return code
+	}
 	ns, err := parseNs(*nlist)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "storm:", err)
-		os.Exit(2)
+		return fail(2, err)
 	}
 	cfg.ns = ns
+	cfg.scenarios = map[string]bool{}
+	for f := range strings.SplitSeq(*scen, ",") {
+		f = strings.TrimSpace(f)
+		if f != "expired" && f != "revoked" && f != "steady" {
+			return fail(2, fmt.Errorf("unknown scenario %q", f))
+		}
+		cfg.scenarios[f] = true
+	}
+	if cfg.only != "" && cfg.only != "bearerkit" && cfg.only != "x/oauth2" && cfg.only != oauth2Retry {
+		return fail(2, fmt.Errorf("-only %q: want bearerkit, x/oauth2 or %s", cfg.only, oauth2Retry))
+	}
+	if cfg.rounds < 1 {
+		return fail(2, errors.New("-rounds must be at least 1"))
+	}
 	if *quick {
 		cfg.lifetimes, cfg.workers = 2, 16
 	}
-	if _, err := run(os.Stdout, cfg); err != nil {
+	if *cpuprof != "" {
+		f, err := os.Create(*cpuprof)
+		if err != nil {
+			return fail(2, err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fail(2, err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if *mutexprof != "" {
+		runtime.SetMutexProfileFraction(1)
+		defer writeProfile("mutex", *mutexprof)
+	}
+	if *blockprof != "" {
+		runtime.SetBlockProfileRate(1)
+		defer writeProfile("block", *blockprof)
+	}
+	if *traceOut != "" {
+		f, err := os.Create(*traceOut)
+		if err != nil {
+			return fail(2, err)
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return fail(2, err)
+		}
+		defer trace.Stop()
+	}
+	res, err := run(os.Stdout, cfg)
+	if err != nil {
+		return fail(1, err)
+	}
+	if *jsonOut != "" {
+		if err := writeJSON(*jsonOut, res); err != nil {
+			return fail(1, err)
+		}
+	}
+	return 0
+}
+
+// writeProfile writes the named runtime profile to path.
+func writeProfile(name, path string) {
+	f, err := os.Create(path)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "storm:", err)
-		os.Exit(1)
+		return
+	}
+	defer f.Close()
+	if err := pprof.Lookup(name).WriteTo(f, 0); err != nil {
+		fmt.Fprintln(os.Stderr, "storm:", err)
 	}
 }
 
@@ -113,7 +204,8 @@ func parseNs(s string) ([]int, error) {
 	return ns, nil
 }
 
-// results is everything run measured, for the test.
+// results is everything run measured, for the test and -json: every
+// storm of every round, and the steady load.
 type results struct {
 	expired, revoked []row
 	steady           []steadyRow
@@ -123,6 +215,7 @@ type results struct {
 type row struct {
 	n          int
 	client     string
+	round      int
 	tokenCalls int64
 	failures   int64
 	lat        latencies
@@ -147,56 +240,209 @@ type steadyRow struct {
 	firstErr string
 }
 
+// clients returns the clients to run in round i of a scenario: all (each
+// round starting with another, so that none always runs on the heap
+// another left), or the one -only names. Only the revoked storm runs
+// x/oauth2+retry: elsewhere it is x/oauth2.
+func (cfg config) clients(scenario string, i int) []string {
+	all := []string{"bearerkit", "x/oauth2"}
+	if scenario == "revoked" {
+		all = append(all, oauth2Retry)
+	}
+	if cfg.only != "" {
+		if slices.Contains(all, cfg.only) {
+			return []string{cfg.only}
+		}
+		return nil
+	}
+	k := i % len(all)
+	return append(all[k:len(all):len(all)], all[:k]...)
+}
+
+func (cfg config) runs(scenario string) bool { return cfg.scenarios == nil || cfg.scenarios[scenario] }
+
 func run(w io.Writer, cfg config) (*results, error) {
 	if cfg.lifetime < time.Second || cfg.lifetime%time.Second != 0 {
 		return nil, errors.New("-lifetime must be whole seconds (oauth2 reads expires_in as an integer)")
 	}
+	rounds := max(cfg.rounds, 1)
 	res := &results{}
 	fmt.Fprintf(w, "## Token storms\n\n%s/%s, %d CPUs, %s; token endpoint latency %v; in-memory API and token endpoint.\n\n",
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), cfg.delay)
+	if rounds > 1 {
+		fmt.Fprintf(w, "Each storm ran %d times, the clients alternating; figures are the medians of the rounds (token calls: the most of any round; failures: all rounds).\n\n", rounds)
+	}
 
-	fmt.Fprintf(w, "### N goroutines, expired token\n\n")
-	header(w)
-	for _, n := range cfg.ns {
-		for _, c := range []string{"bearerkit", "x/oauth2"} {
-			r := expiredStorm(c, n, cfg.delay)
-			res.expired = append(res.expired, r)
+	storms := func(scenario string, one func(client string, n int, delay time.Duration) row) []row {
+		if len(cfg.clients(scenario, 0)) == 0 {
+			return nil
+		}
+		var all []row
+		for _, n := range cfg.ns {
+			for i := range rounds {
+				for _, c := range cfg.clients(scenario, i) {
+					runtime.GC() // every storm starts on a collected heap
+					r := one(c, n, cfg.delay)
+					r.round = i
+					all = append(all, r)
+				}
+			}
+		}
+		return all
+	}
+	if cfg.runs("expired") {
+		fmt.Fprintf(w, "### N goroutines, expired token\n\n")
+		header(w)
+		res.expired = storms("expired", expiredStorm)
+		for _, r := range summarize(res.expired) {
 			r.print(w)
 		}
 	}
-
-	fmt.Fprintf(w, "\n### N concurrent 401s, revoked token\n\n")
-	fmt.Fprintf(w, "The API holds its 401s until all N requests are waiting, then answers them at once; latency counts from then.\n\n")
-	fmt.Fprintln(w, "| N | client | 401s | token calls | failures | p50 | p99 |")
-	fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|---:|")
-	for _, n := range cfg.ns {
-		for _, c := range []string{"bearerkit", "x/oauth2"} {
-			r := revokedStorm(c, n, cfg.delay)
-			res.revoked = append(res.revoked, r)
-			fmt.Fprintf(w, "| %d | %s | %d | %d | %d | %s | %s |\n", r.n, r.client, r.held, r.tokenCalls, r.failures, ms(r.lat.p(50)), ms(r.lat.p(99)))
+	if cfg.runs("revoked") {
+		fmt.Fprintf(w, "\n### N concurrent 401s, revoked token\n\n")
+		fmt.Fprintf(w, "The API holds its 401s until all N requests are waiting, then answers them at once; latency counts from then.\n\n")
+		fmt.Fprintln(w, "| N | client | 401s | token calls | failures | p50 | p99 |")
+		fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|---:|")
+		res.revoked = storms("revoked", revokedStorm)
+		for _, r := range summarize(res.revoked) {
+			fmt.Fprintf(w, "| %d | %s | %d | %d | %d | %s | %s |\n", r.N, r.Client, r.Held, r.TokenCalls, r.Failures, msf(r.OK, r.P50), msf(r.OK, r.P99))
 		}
 	}
-
-	fmt.Fprintf(w, "\n### Steady load, %d workers, %d token lifetimes of %v\n\n", cfg.workers, cfg.lifetimes, cfg.lifetime)
-	fmt.Fprintf(w, "bearerkit: RefreshWindow %v, ExpirySkew %v; x/oauth2: ReuseTokenSourceWithExpiry(%v).\n\n",
-		steadyWindow(cfg.lifetime), steadySkew(cfg.lifetime), steadySkew(cfg.lifetime))
-	fmt.Fprintln(w, "| client | requests | renewals | renewals a request waited for | late background renewals | failures | p50 | p99 | p100 |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-	for _, c := range []string{"bearerkit", "x/oauth2"} {
-		r := steadyLoad(c, cfg)
-		res.steady = append(res.steady, r)
-		late := strconv.FormatInt(r.late, 10)
-		if c != "bearerkit" {
-			late = "n/a"
-		}
-		fmt.Fprintf(w, "| %s | %d | %d | %d | %s | %d | %s | %s | %s |\n", r.client, r.requests, r.renewals,
-			r.syncRenewals, late, r.failures, ms(r.lat.p(50)), ms(r.lat.p(99)), ms(r.lat.p(100)))
-		if r.firstErr != "" {
-			fmt.Fprintf(w, "\n(%s first failure: %s)\n\n", c, r.firstErr)
+	if cfg.runs("steady") {
+		fmt.Fprintf(w, "\n### Steady load, %d workers, %d token lifetimes of %v\n\n", cfg.workers, cfg.lifetimes, cfg.lifetime)
+		fmt.Fprintf(w, "bearerkit: RefreshWindow %v, ExpirySkew %v; x/oauth2: ReuseTokenSourceWithExpiry(%v).\n\n",
+			steadyWindow(cfg.lifetime), steadySkew(cfg.lifetime), steadySkew(cfg.lifetime))
+		fmt.Fprintln(w, "| client | requests | renewals | renewals a request waited for | late background renewals | failures | p50 | p99 | p100 |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+		for _, c := range cfg.clients("steady", 0) {
+			runtime.GC()
+			r := steadyLoad(c, cfg)
+			res.steady = append(res.steady, r)
+			late := strconv.FormatInt(r.late, 10)
+			if c != "bearerkit" {
+				late = "n/a"
+			}
+			fmt.Fprintf(w, "| %s | %d | %d | %d | %s | %d | %s | %s | %s |\n", r.client, r.requests, r.renewals,
+				r.syncRenewals, late, r.failures, ms(r.lat.p(50)), ms(r.lat.p(99)), ms(r.lat.p(100)))
+			if r.firstErr != "" {
+				fmt.Fprintf(w, "\n(%s first failure: %s)\n\n", c, r.firstErr)
+			}
 		}
 	}
 	fmt.Fprintln(w)
 	return res, nil
+}
+
+// summary is the figures of one (scenario, N, client) over its rounds, as
+// printed and written by -json (milliseconds).
+type summary struct {
+	N          int       `json:"n"`
+	Client     string    `json:"client"`
+	Rounds     int       `json:"rounds"`
+	TokenCalls int64     `json:"token_calls"` // the most of any round
+	Failures   int64     `json:"failures"`    // all rounds
+	Held       int       `json:"held,omitempty"`
+	OK         bool      `json:"ok"`     // some round had no failure: P50 and P99 are figures
+	P50        float64   `json:"p50_ms"` // median over the rounds without failures
+	P99        float64   `json:"p99_ms"`
+	P50s       []float64 `json:"p50s_ms"` // every round's
+	P99s       []float64 `json:"p99s_ms"`
+}
+
+// summarize groups rows by (N, client), in order of first appearance.
+func summarize(rows []row) []summary {
+	var out []summary
+	idx := map[string]int{}
+	for _, r := range rows {
+		k := strconv.Itoa(r.n) + "/" + r.client
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, summary{N: r.n, Client: r.client, Held: r.held})
+		}
+		s := &out[i]
+		s.Rounds++
+		s.TokenCalls = max(s.TokenCalls, r.tokenCalls)
+		s.Failures += r.failures
+		s.Held = min(s.Held, r.held)
+		if r.failures == 0 {
+			s.P50s = append(s.P50s, msOf(r.lat.p(50)))
+			s.P99s = append(s.P99s, msOf(r.lat.p(99)))
+		}
+	}
+	for i := range out {
+		if out[i].OK = len(out[i].P50s) > 0; out[i].OK {
+			out[i].P50, out[i].P99 = median(out[i].P50s), median(out[i].P99s)
+		}
+	}
+	// Keep bearerkit before x/oauth2 for each N, whatever the round order.
+	slices.SortStableFunc(out, func(a, b summary) int {
+		if a.N != b.N {
+			return a.N - b.N
+		}
+		return strings.Compare(a.Client, b.Client)
+	})
+	return out
+}
+
+func msOf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// median of xs (not empty).
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// msf prints milliseconds; a dash when there is no figure (every round
+// had failures).
+func msf(ok bool, v float64) string {
+	if !ok {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f ms", v)
+}
+
+// jsonResults is what -json writes.
+type jsonResults struct {
+	GOOS      string       `json:"goos"`
+	GOARCH    string       `json:"goarch"`
+	CPUs      int          `json:"cpus"`
+	GoVersion string       `json:"go_version"`
+	Expired   []summary    `json:"expired"`
+	Revoked   []summary    `json:"revoked"`
+	Steady    []steadyJSON `json:"steady"`
+}
+
+type steadyJSON struct {
+	Client       string  `json:"client"`
+	Requests     int     `json:"requests"`
+	Renewals     int64   `json:"renewals"`
+	SyncRenewals int64   `json:"sync_renewals"`
+	Late         int64   `json:"late"`
+	Failures     int64   `json:"failures"`
+	P50          float64 `json:"p50_ms"`
+	P99          float64 `json:"p99_ms"`
+	P100         float64 `json:"p100_ms"`
+}
+
+func writeJSON(path string, res *results) error {
+	out := jsonResults{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version(),
+		Expired: summarize(res.expired), Revoked: summarize(res.revoked)}
+	for _, r := range res.steady {
+		out.Steady = append(out.Steady, steadyJSON{Client: r.client, Requests: r.requests, Renewals: r.renewals,
+			SyncRenewals: r.syncRenewals, Late: r.late, Failures: r.failures,
+			P50: msOf(r.lat.p(50)), P99: msOf(r.lat.p(99)), P100: msOf(r.lat.p(100))})
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 func header(w io.Writer) {
@@ -204,8 +450,8 @@ func header(w io.Writer) {
 	fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|")
 }
 
-func (r row) print(w io.Writer) {
-	fmt.Fprintf(w, "| %d | %s | %d | %d | %s | %s |\n", r.n, r.client, r.tokenCalls, r.failures, ms(r.lat.p(50)), ms(r.lat.p(99)))
+func (r summary) print(w io.Writer) {
+	fmt.Fprintf(w, "| %d | %s | %d | %d | %s | %s |\n", r.N, r.Client, r.TokenCalls, r.Failures, msf(r.OK, r.P50), msf(r.OK, r.P99))
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
@@ -423,6 +669,67 @@ func newOAuth2(s *server, access, refresh string, expiry time.Time, earlyExpiry 
 	return &http.Client{Transport: &oauth2.Transport{Source: src, Base: s.api()}}
 }
 
+// oauth2Retry names the x/oauth2 client of the revoked storm that survives
+// a 401 as a careful user would make it (oauth2.Transport never reacts to
+// one): see retryRT.
+const oauth2Retry = "x/oauth2+retry"
+
+// retryRT is what a user of x/oauth2 writes to survive a revoked token: on
+// a 401 it replaces the token source, once per generation, with a new one
+// holding the refused token marked expired (so that its refresh token is
+// used, under the new source's mutex: one token call for any number of
+// 401s), and sends the request once more.
+type retryRT struct {
+	conf *oauth2.Config
+	ctx  context.Context
+	base http.RoundTripper
+
+	mu  sync.Mutex
+	tr  *oauth2.Transport
+	src oauth2.TokenSource
+	gen int
+}
+
+func newOAuth2Retry(s *server, access, refresh string, expiry time.Time) *http.Client {
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, &http.Client{Transport: s.tokenEndpoint()})
+	conf := &oauth2.Config{ClientID: clientID, Endpoint: oauth2.Endpoint{TokenURL: tokenURL, AuthStyle: oauth2.AuthStyleInParams}}
+	src := conf.TokenSource(ctx, &oauth2.Token{AccessToken: access, TokenType: "Bearer", RefreshToken: refresh, Expiry: expiry})
+	r := &retryRT{conf: conf, ctx: ctx, base: s.api(), src: src, tr: &oauth2.Transport{Source: src, Base: s.api()}}
+	return &http.Client{Transport: r}
+}
+
+func (r *retryRT) current() (*oauth2.Transport, oauth2.TokenSource, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.tr, r.src, r.gen
+}
+
+func (r *retryRT) RoundTrip(req *http.Request) (*http.Response, error) {
+	tr, src, gen := r.current()
+	resp, err := tr.RoundTrip(req)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized || (req.Body != nil && req.Body != http.NoBody) {
+		return resp, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	r.mu.Lock()
+	if r.gen == gen {
+		old, err := src.Token()
+		if err != nil {
+			r.mu.Unlock()
+			return nil, err
+		}
+		dead := *old
+		dead.Expiry = time.Unix(1, 0)
+		r.src = r.conf.TokenSource(r.ctx, &dead)
+		r.tr = &oauth2.Transport{Source: r.src, Base: r.base}
+		r.gen++
+	}
+	tr = r.tr
+	r.mu.Unlock()
+	return tr.RoundTrip(req)
+}
+
 // ---------------------------------------------------------------------------
 // Scenarios.
 
@@ -500,9 +807,12 @@ func revokedStorm(client string, n int, delay time.Duration) row {
 	s.revoke(access)
 	s.hold, s.release = n, make(chan struct{})
 	var hc *http.Client
-	if client == "bearerkit" {
+	switch client {
+	case "bearerkit":
 		hc, _ = newBearerkit(s, access, refresh, expiry, nil)
-	} else {
+	case oauth2Retry:
+		hc = newOAuth2Retry(s, access, refresh, expiry)
+	default:
 		hc = newOAuth2(s, access, refresh, expiry, 0)
 	}
 	f, lat, msg := storm(s, hc, n)

@@ -30,9 +30,9 @@ func TestStormMatrix(t *testing.T) {
 			t.Errorf("revoked, N=%d, %s: %d requests got the 401 together", r.n, r.client, r.held)
 		}
 		switch r.client {
-		case "bearerkit": // one renewal, every request replayed
+		case "bearerkit", oauth2Retry: // one renewal, every request replayed
 			if r.tokenCalls != 1 || r.failures != 0 {
-				t.Errorf("revoked, N=%d, bearerkit: %d token calls, %d failures (first: %s); want 1 and 0", r.n, r.tokenCalls, r.failures, r.firstErr)
+				t.Errorf("revoked, N=%d, %s: %d token calls, %d failures (first: %s); want 1 and 0", r.n, r.client, r.tokenCalls, r.failures, r.firstErr)
 			}
 		default: // oauth2.Transport never reacts to a 401
 			if r.tokenCalls != 0 || r.failures != int64(r.n) {
