@@ -112,10 +112,11 @@ func NoLeaks(t *testing.T, f *Fleet) {
 // renewal's latency. The window ends a quarter of a lifetime after the later
 // of the two made its Periods-th renewal: mid-period for both, as long as
 // their schedules are less than a quarter of a lifetime apart. Both must then
-// have made exactly Periods renewals (a fleet that renews a sibling's fresh
-// token overshoots by far: 4 processes judging stored tokens by the full
-// ExpirySkew make 43), the fleet one password login, no reuse detection and
-// no failed request.
+// have made Periods renewals (one more at most, on a busy machine, for the
+// renewal at the window's edge), no two of the fleet's a few milliseconds
+// apart (a fleet that renews a sibling's fresh token overshoots by far: 4
+// processes judging stored tokens by the full ExpirySkew make 43), the fleet
+// one password login, no reuse detection and no failed request.
 func (s Suite) Steady(t *testing.T) {
 	kc := bearerkittest.NewKeycloak(t, bearerkittest.WithAccessTokenTTL(SteadyLife))
 	ctl := bearerkittest.NewKeycloak(t, bearerkittest.WithAccessTokenTTL(SteadyLife))
@@ -147,11 +148,22 @@ func (s Suite) Steady(t *testing.T) {
 		fs.PasswordSends, fs.ReuseDetections, fs.RefreshFailures, fleet.Requests, fleet.OK, fleet.Failed, fleet.Errors, one.Requests, one.OK, one.Failed, renewals(rs[:len(f.Procs)]))
 	t.Logf("token issues (time since the previous one): fleet %v; single %v; the two schedules ended %v apart",
 		gaps(kc), gaps(ctl), lastIssue(kc).Sub(lastIssue(ctl)).Round(time.Millisecond))
-	if cs.Refreshes != Periods || cs.LoginAttempts != 1 {
-		t.Errorf("the single process made %d refreshes and %d logins in the window, want %d and 1", cs.Refreshes, cs.LoginAttempts, Periods)
+	// The two schedules run side by side on one busy machine: their
+	// counts at the window's end may differ by the one renewal that falls
+	// on its edge, never more. What the fleet must never do is renew a
+	// token a sibling has just renewed: every gap between two tokens it
+	// issued is at least a quarter of a lifetime (a double renewal is a gap
+	// of milliseconds).
+	if cs.LoginAttempts != 1 || cs.Refreshes < Periods || cs.Refreshes > Periods+1 {
+		t.Errorf("the single process made %d refreshes and %d logins in the window, want %d (or one more at the window's edge) and 1", cs.Refreshes, cs.LoginAttempts, Periods)
 	}
-	if fs.Refreshes != cs.Refreshes {
+	if d := fs.Refreshes - cs.Refreshes; d < -1 || d > 1 {
 		t.Errorf("the fleet renewed %d times, the single process %d", fs.Refreshes, cs.Refreshes)
+	}
+	for i, g := range gaps(kc) {
+		if g < SteadyLife/4 {
+			t.Errorf("the fleet's token %d came %v after the one before: a token renewed twice", i+2, g)
+		}
 	}
 	if fs.LoginAttempts != 1 || fs.PasswordSends != 1 {
 		t.Errorf("the fleet made %d login attempts (%d password sends), want 1", fs.LoginAttempts, fs.PasswordSends)
