@@ -32,6 +32,14 @@ type Coordinator interface {
 	// as a *RefusedError, to every caller meanwhile, in any process.
 	// Callers waiting for another's renewal return with ctx's error when
 	// ctx ends.
+	//
+	// When renew succeeded but its token could not be stored, Renew returns
+	// that token, renewed true, and the error: the Transport uses the
+	// token (its refresh token may have rotated, so it must not be lost)
+	// and reports the error as a failed save (Hooks.StoreError with Op
+	// "save", ErrTokenNotSaved from Client.Token). The store should be
+	// given a short grace beyond ctx for that save, since a renewal that
+	// ends just as ctx does would otherwise lose a rotated refresh token.
 	Renew(ctx context.Context, prev *Token,
 		renew func(ctx context.Context, base *Token) (*Token, error)) (tok *Token, renewed bool, err error)
 }

@@ -3,6 +3,7 @@ package bearerkit_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -178,3 +179,48 @@ func (brokenStore) Load(context.Context) (*bearerkit.Token, error) {
 	return nil, errors.New("unreadable")
 }
 func (brokenStore) Save(context.Context, *bearerkit.Token) error { return errDiskFull }
+
+// unsavedCoordinator renews (calls renew) but cannot store the result, as a
+// Coordinator whose backend fails just after the platform answered.
+type unsavedCoordinator struct{ brokenStore }
+
+func (unsavedCoordinator) Renew(ctx context.Context, prev *bearerkit.Token, renew func(context.Context, *bearerkit.Token) (*bearerkit.Token, error)) (*bearerkit.Token, bool, error) {
+	tok, err := renew(ctx, prev)
+	if err != nil {
+		return nil, false, err
+	}
+	return tok, true, fmt.Errorf("the token was renewed but not saved: %w", errDiskFull)
+}
+
+// A Coordinator that renewed but could not store keeps its token in use (its
+// refresh token may have rotated): the failure is a store error, not a
+// failed renewal, and a second request does not renew again.
+func TestCoordinatorRenewedButNotStored(t *testing.T) {
+	t.Parallel()
+	var h hookLog
+	auth := &issuer{}
+	tr := &bearerkit.Transport{Auth: auth, Base: okBase, Store: unsavedCoordinator{}, Hooks: h.hooks()}
+	tok, err := tr.Token(context.Background())
+	require.ErrorIs(t, err, bearerkit.ErrTokenNotSaved)
+	require.ErrorIs(t, err, errDiskFull)
+	require.NotNil(t, tok)
+	assert.Equal(t, "tok-1", tok.AccessToken)
+	for range 3 {
+		_, body, err := send(t, tr, apiURL)
+		require.NoError(t, err, "requests use the unsaved token")
+		assert.Equal(t, "ok", body)
+	}
+	assert.Equal(t, int64(1), auth.calls.Load(), "one renewal")
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var saves int
+	for _, s := range h.stores {
+		if s.Op == "save" {
+			saves++
+			assert.ErrorIs(t, s.Err, errDiskFull)
+		}
+	}
+	assert.Equal(t, 1, saves, "the failed save is reported once")
+	require.Len(t, h.renews, 1)
+	assert.NoError(t, h.renews[0].Err, "the renewal itself succeeded")
+}

@@ -537,6 +537,18 @@ func (st *state) coordinate(ctx context.Context, coord Coordinator, w *renewWork
 		w.setAuthorized(&c, auth)
 		return &c, nil
 	})
+	if err != nil && renewed && tok != nil && checkToken(tok) == nil {
+		// Renewed here but not stored: the token is good and its refresh
+		// token may have rotated, so it is used rather than lost; the
+		// Coordinator's error is a store error.
+		err = scrubErr(err, tokenSecrets(tok))
+		st.log(ctx, slog.LevelError, "bearerkit: the renewed token could not be stored; using it anyway", slog.String("error", err.Error()))
+		st.storeError(ctx, "save", err)
+		w.mu.Lock()
+		w.saveErr = err
+		w.mu.Unlock()
+		err = nil
+	}
 	switch {
 	case err != nil:
 		w.set(nil, false, err, stageDone)

@@ -17,6 +17,9 @@ import (
 // The operating system releases the lock of a process that dies, so a
 // killed renewal never blocks the others. A refused login is written to
 // the file for the cool-down, so the other processes do not try it again.
+// The write that follows a successful renew is given up to 2 seconds past
+// ctx, so that a renewal answered just as ctx ends is not lost; if it
+// fails, Renew returns the token, renewed true, and the error.
 //
 // On systems with neither lock (plan9, js, wasip1) only the renewals of
 // this process are serialized.
@@ -62,10 +65,15 @@ func (s *FileStore) Renew(ctx context.Context, prev *Token, renew func(ctx conte
 		base = stored
 	}
 	tok, err = callRenewFunc(ctx, renew, base)
+	// What renew returned is written even if ctx has just ended: a rotated
+	// refresh token that is not written is lost to the other processes,
+	// which would then send the old one.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveGrace)
+	defer cancel()
 	switch {
 	case err == nil:
 		c := *tok
-		if serr := s.writeFile(ctx, &fileToken{Version: 1, Token: toJSON(&c)}); serr != nil {
+		if serr := s.writeFile(wctx, &fileToken{Version: 1, Token: toJSON(&c)}); serr != nil {
 			return &c, true, fmt.Errorf("bearerkit: the token was renewed but not saved: %w", serr)
 		}
 		return &c, true, nil
@@ -74,7 +82,7 @@ func (s *FileStore) Renew(ctx context.Context, prev *Token, renew func(ctx conte
 		if stored != nil {
 			rec.Token = toJSON(stored)
 		}
-		_ = s.writeFile(ctx, rec) // best effort: the error at hand says more
+		_ = s.writeFile(wctx, rec) // best effort: the error at hand says more
 	}
 	return nil, false, err
 }
@@ -108,6 +116,10 @@ func (s *FileStore) writeFile(ctx context.Context, ft *fileToken) error {
 	_, err = fileOp(ctx, s, func() (struct{}, error) { return struct{}{}, s.write(b) })
 	return err
 }
+
+// saveGrace bounds the write that follows a renewal, which goes on when the
+// renewal's context has ended.
+const saveGrace = 2 * time.Second
 
 // lockRetry bounds the wait between two attempts to take the lock.
 const lockRetry = 50 * time.Millisecond

@@ -15,7 +15,8 @@ import (
 // TestCoordinator checks that a bearerkit.Coordinator keeps the contract the
 // Transport relies on: Load and Save round-trip a token; Renew adopts a newer
 // stored token without renewing, runs renew with the newest stored token as
-// base (prev when the store is empty), saves what renew returns, lets one
+// base (prev when the store is empty), saves what renew returns (even when
+// the context ends as renew returns), lets one
 // caller renew however many call at once, returns a waiter promptly when its
 // context ends, forgets a renewal that failed, and remembers a refused login
 // for the cool-down. newStore must return an empty store, shared with no
@@ -151,6 +152,30 @@ var coordinatorCases = []coordinatorCase{
 			t.Fatalf("first use with a stored token: renewed=%v, calls=%d, %v", renewed, r.calls.Load(), err)
 		}
 		sameToken(t, r.tok, got, "first use adopts the stored token")
+	}},
+	{"a token renewed as the context ends is still stored", func(t *testing.T, s bearerkit.Coordinator) {
+		// The renewal's deadline passes just after the platform answered
+		// (and rotated the refresh token): the token must reach the store,
+		// or the other processes would send the rotated-out one.
+		ctx := coordCtx(t)
+		rctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		prev := coordToken("prev", -time.Minute)
+		want := coordToken("late", time.Hour)
+		got, renewed, err := s.Renew(rctx, prev, func(context.Context, *bearerkit.Token) (*bearerkit.Token, error) {
+			cancel()
+			c := *want
+			return &c, nil
+		})
+		if !renewed || got == nil {
+			t.Fatalf("Renew: renewed=%v, token=%v, %v; want the renewed token (with or without an error)", renewed, got, err)
+		}
+		sameToken(t, want, got, "Renew")
+		stored, err := s.Load(ctx)
+		if err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+		sameToken(t, want, stored, "Load after a renewal whose context ended")
 	}},
 	{"a newer stored token is adopted without renewing", func(t *testing.T, s bearerkit.Coordinator) {
 		ctx := coordCtx(t)

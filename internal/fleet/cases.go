@@ -368,6 +368,11 @@ func (s Suite) WaiterCancellation(t *testing.T) {
 	st = kc.Stats()
 	if after.Failed != 0 || st.LoginAttempts != 0 || st.ReuseDetections != 0 {
 		t.Errorf("recovery: %v; logins %d, reuse detections %d", after, st.LoginAttempts, st.ReuseDetections)
+		for _, e := range kc.Events() {
+			if e.Endpoint != bearerkittest.EndpointAPI {
+				t.Logf("event %s %s %d %s %s injected=%v", e.Time.Format("15:04:05.000"), e.Endpoint, e.Status, e.Outcome, e.Token, e.Injected)
+			}
+		}
 	}
 	SameToken(t, f.All(Command{Op: "token"}))
 	NoLeaks(t, f)
