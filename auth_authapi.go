@@ -45,7 +45,7 @@ func (a AuthAPI) Authenticate(ctx context.Context, prev *Token) (*Token, error) 
 			return nil, err
 		}
 	}
-	if err := ownCredential(ctx, "authapi login", redact.URL(strings.TrimRight(a.BaseURL, "/")+"/auth/password")); err != nil {
+	if err := ownCredential(ctx, "authapi login", strings.TrimRight(a.BaseURL, "/")+"/auth/password"); err != nil {
 		return nil, err
 	}
 	if a.Username == "" || a.Password == "" {

@@ -35,7 +35,7 @@ type ClientCredentials struct {
 
 // Authenticate asks the token endpoint for a new token.
 func (g ClientCredentials) Authenticate(ctx context.Context, prev *Token) (*Token, error) {
-	if err := ownCredential(ctx, "client_credentials", redact.URL(g.TokenURL)); err != nil {
+	if err := ownCredential(ctx, "client_credentials", g.TokenURL); err != nil {
 		return nil, err
 	}
 	if g.ClientID == "" {
@@ -47,7 +47,7 @@ func (g ClientCredentials) Authenticate(ctx context.Context, prev *Token) (*Toke
 	}
 	return formRequest{
 		grant: "client_credentials", tokenURL: g.TokenURL, clientID: g.ClientID, clientSecret: g.ClientSecret,
-		style: g.AuthStyle, form: form, hc: g.HTTPClient, secrets: append(g.secrets(), tokenSecrets(prev)...),
+		style: g.AuthStyle, form: form, hc: g.HTTPClient, secrets: secretsWith(prev, g.ClientSecret),
 	}.do(ctx)
 }
 

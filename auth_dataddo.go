@@ -52,7 +52,7 @@ func (d Dataddo) login(ctx context.Context, prev *Token) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := ownCredential(ctx, grant, redact.URL(u)); err != nil {
+	if err := ownCredential(ctx, grant, u); err != nil {
 		return nil, err
 	}
 	if d.Email == "" || d.Password == "" {

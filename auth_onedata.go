@@ -42,7 +42,7 @@ func (o OneData) Authenticate(ctx context.Context, prev *Token) (*Token, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := ownCredential(ctx, grant, redact.URL(u)); err != nil {
+	if err := ownCredential(ctx, grant, u); err != nil {
 		return nil, err
 	}
 	if o.Username == "" || o.Password == "" {

@@ -37,7 +37,7 @@ type PasswordGrant struct {
 
 // Authenticate logs in.
 func (g PasswordGrant) Authenticate(ctx context.Context, prev *Token) (*Token, error) {
-	if err := ownCredential(ctx, "password", redact.URL(g.TokenURL)); err != nil {
+	if err := ownCredential(ctx, "password", g.TokenURL); err != nil {
 		return nil, err
 	}
 	if g.Username == "" || g.Password == "" {
@@ -49,7 +49,7 @@ func (g PasswordGrant) Authenticate(ctx context.Context, prev *Token) (*Token, e
 	}
 	return formRequest{
 		grant: "password", tokenURL: g.TokenURL, clientID: g.ClientID, clientSecret: g.ClientSecret,
-		style: g.AuthStyle, form: form, hc: g.HTTPClient, secrets: append(g.secrets(), tokenSecrets(prev)...),
+		style: g.AuthStyle, form: form, hc: g.HTTPClient, secrets: secretsWith(prev, g.Password, g.ClientSecret),
 	}.do(ctx)
 }
 

@@ -38,7 +38,7 @@ func (g RefreshGrant) Authenticate(ctx context.Context, prev *Token) (*Token, er
 	tok, err := formRequest{
 		grant: "refresh_token", tokenURL: g.TokenURL, clientID: g.ClientID, clientSecret: g.ClientSecret,
 		style: g.AuthStyle, form: form, hc: g.HTTPClient,
-		secrets: append(g.secrets(), tokenSecrets(prev)...),
+		secrets: secretsWith(prev, g.ClientSecret),
 	}.do(ctx)
 	if err != nil {
 		return nil, err

@@ -52,6 +52,19 @@ func (t *Transport) authHTTPClient() *http.Client {
 	return nil
 }
 
+// authClient is authHTTPClient made once per Transport (the client on Base
+// at its first renewal). st.mu must be held.
+func (st *state) authClient() *http.Client {
+	t := st.t
+	if t.authHC != nil || t.Base == nil {
+		return t.authHC
+	}
+	if st.baseHC == nil {
+		st.baseHC = &http.Client{Transport: t.Base}
+	}
+	return st.baseHC
+}
+
 // apiBaser is an Authenticator that knows the root of its platform's API
 // (Dataddo), so NewClient needs no base URL.
 type apiBaser interface{ apiBaseURL() string }

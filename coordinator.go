@@ -69,6 +69,9 @@ func WithPolicy(ctx context.Context, p RenewPolicy) context.Context {
 // Policy returns the RenewPolicy in ctx, or the defaults of a zero
 // Transport (DefaultExpirySkew, DefaultCoolDown) when it holds none.
 func Policy(ctx context.Context) RenewPolicy {
+	if rc, ok := ctx.(*renewCtx); ok && rc.hasPolicy {
+		return rc.policy // the Transport's own context: no lookup, no allocation
+	}
 	if p, ok := ctx.Value(policyKey{}).(RenewPolicy); ok {
 		return p
 	}

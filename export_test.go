@@ -1,6 +1,9 @@
 package bearerkit
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Test hooks for the external test package.
 
@@ -19,7 +22,7 @@ func WaitIdle(t *Transport) {
 	f := st.flight
 	st.mu.Unlock()
 	if f != nil {
-		<-f.done
+		_ = f.wait(context.Background())
 	}
 }
 

@@ -1,6 +1,7 @@
 package bearerkit
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -144,4 +145,20 @@ func checkOriginIdempotent(t *testing.T, raw string) {
 	if o, _ := originOf(u); u.Host == og.host && o != og {
 		t.Fatalf("%q: fast path and originOf disagree on %v", raw, u)
 	}
+}
+
+// FuzzIsJSONNumber checks isJSONNumber against encoding/json: a byte string
+// is a JSON number exactly when json.Number accepts it (and it is not a
+// string).
+func FuzzIsJSONNumber(f *testing.F) {
+	for _, s := range []string{"0", "-0", "1", "3600", "-12.5", "1e3", "1E+3", "2.5e-7", "01", "1.", ".5", "-", "+1", "1e", "1e+", "0x10", "NaN", "Infinity", "1 ", " 1", "\"1\"", "true", "null", "", "{}", "1.5.5", "--1"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var n json.Number
+		want := len(b) > 0 && b[0] != '"' && json.Unmarshal(b, &n) == nil && string(n) == string(b)
+		if got := isJSONNumber(b); got != want {
+			t.Fatalf("isJSONNumber(%q) = %v, encoding/json says %v", b, got, want)
+		}
+	})
 }

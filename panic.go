@@ -74,5 +74,16 @@ func tokenSecrets(tok *Token) []string {
 	return []string{tok.AccessToken, tok.RefreshToken}
 }
 
+// secretsWith lists own and prev's secrets (prev may be nil), in one
+// allocation.
+func secretsWith(prev *Token, own ...string) []string {
+	s := make([]string, len(own), len(own)+2)
+	copy(s, own)
+	if prev != nil {
+		s = append(s, prev.AccessToken, prev.RefreshToken)
+	}
+	return s
+}
+
 // scrubToken takes tok's secrets out of s.
 func scrubToken(s string, tok *Token) string { return redact.Scrub(s, tokenSecrets(tok)...) }

@@ -41,6 +41,10 @@ func (e *RedirectError) Is(target error) bool { return target == ErrRedirectRefu
 func credentialClient(hc *http.Client) *http.Client {
 	c := *hc
 	next := hc.CheckRedirect
+	if next == nil {
+		c.CheckRedirect = checkCredentialRedirectDefault
+		return &c
+	}
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if err := checkCredentialRedirect(req, via); err != nil {
 			return err
@@ -54,6 +58,19 @@ func credentialClient(hc *http.Client) *http.Client {
 		return nil
 	}
 	return &c
+}
+
+// checkCredentialRedirectDefault is the CheckRedirect of a credential
+// request whose client has none: net/http's default limit of 10 redirects,
+// after checkCredentialRedirect.
+func checkCredentialRedirectDefault(req *http.Request, via []*http.Request) error {
+	if err := checkCredentialRedirect(req, via); err != nil {
+		return err
+	}
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	return nil
 }
 
 // checkCredentialRedirect refuses a redirect that leaves the first request's

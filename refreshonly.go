@@ -3,6 +3,8 @@ package bearerkit
 import (
 	"context"
 	"errors"
+
+	"github.com/bearerkit/bearerkit/internal/redact"
 )
 
 // ErrRefreshOnly is matched (errors.Is) by the error of an Authenticator of
@@ -33,9 +35,9 @@ func IsRefreshOnly(ctx context.Context) bool {
 
 // ownCredential refuses, under a RefreshOnly context, a request made with
 // an Authenticator's own credential.
-func ownCredential(ctx context.Context, grant, endpoint string) error {
+func ownCredential(ctx context.Context, grant, rawURL string) error {
 	if !IsRefreshOnly(ctx) {
 		return nil
 	}
-	return &AuthError{Grant: grant, Endpoint: endpoint, Err: ErrRefreshOnly}
+	return &AuthError{Grant: grant, Endpoint: redact.URL(rawURL), Err: ErrRefreshOnly}
 }

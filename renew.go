@@ -95,10 +95,17 @@ func (t *Transport) renew(ctx context.Context, st *state, seen *snapshot, r reas
 			st.mu.Unlock()
 			return nil, err
 		}
-		f = st.start(ctx, cur, r)
+		inline := st.inline(ctx)
+		f = st.start(ctx, cur, r, !inline)
+		f.waiters++
+		st.mu.Unlock()
+		if inline {
+			st.fly(f)
+		}
+	} else {
+		f.waiters++
+		st.mu.Unlock()
 	}
-	f.waiters++
-	st.mu.Unlock()
 	if err := f.wait(ctx); err != nil {
 		return nil, err
 	}
@@ -165,7 +172,7 @@ func (t *Transport) startEager(st *state, s *snapshot, now int64) {
 	if st.flight != nil || st.cur.Load() != s || (st.coolErr != nil && st.now().Before(st.coolUntil)) {
 		return
 	}
-	st.start(context.Background(), s, reasonEager)
+	st.start(context.Background(), s, reasonEager, true)
 }
 
 // markDead records that the API answered 401 to s and it could not be
@@ -179,20 +186,32 @@ func (st *state) markDead(s *snapshot) {
 	st.cur.Store(d)
 }
 
-// start begins a renewal replacing prev. st.mu must be held.
-func (st *state) start(ctx context.Context, prev *snapshot, r reason) *flight {
+// start begins a renewal replacing prev, on a goroutine of its own when
+// spawn is set; otherwise the caller runs st.fly(f) once it has released
+// st.mu (see renew_inline.go). st.mu must be held.
+func (st *state) start(ctx context.Context, prev *snapshot, r reason, spawn bool) *flight {
 	f := newFlight(st.session, r)
 	f.w.base, f.w.session = prev, st.session
 	if d, ok := ctx.Deadline(); ok {
 		f.limit = d
 	}
 	f.caller = ctx
+	f.hc = st.authClient()
 	st.flight = f
-	go st.fly(f)
+	if spawn {
+		go st.flyGrown(f)
+	}
 	return f
 }
 
-// fly runs one renewal in its own goroutine, bounded by RenewTimeout
+// flyGrown is fly on a new goroutine: its stack is grown first.
+func (st *state) flyGrown(f *flight) {
+	growStack()
+	st.fly(f)
+}
+
+// fly runs one renewal, on its own goroutine (or on the goroutine of the
+// request that started it: see renew_inline.go), bounded by RenewTimeout
 // whatever it waits for: if the work (see work) has not ended by then, a
 // timer lands the renewal with what it has, after giving a step that
 // honours its context abandonGrace to come back with its own error; a
@@ -202,13 +221,12 @@ func (st *state) start(ctx context.Context, prev *snapshot, r reason) *flight {
 // the timer of its context's deadline): the work runs on the goroutine
 // that lands it, not on a second one that a supervisor waits for.
 func (st *state) fly(f *flight) {
-	growStack()
 	t := st.t
 	w := &f.w
 	timeout := t.renewTimeout()
 	deadline, cancel := context.WithTimeout(context.Background(), timeout)
 	f.ctx = renewCtx{Context: deadline, caller: f.caller, rec: &w.stepRec, insecure: t.AllowInsecureHTTP}
-	if hc := t.authHTTPClient(); hc != nil && HTTPClientFromContext(f.caller) == nil {
+	if hc := f.hc; hc != nil && HTTPClientFromContext(f.caller) == nil {
 		f.ctx.hc = hc
 	}
 	w.started = st.now()
@@ -513,8 +531,13 @@ func (st *state) policy() RenewPolicy {
 func (st *state) coordinate(ctx context.Context, coord Coordinator, w *renewWork, limit time.Time) {
 	t := st.t
 	w.setStage(stageCoordinate)
-	var mine *Token
-	tok, renewed, err := st.callRenew(WithPolicy(ctx, st.policy()), coord, w.prev, func(ctx context.Context, base *Token) (*Token, error) {
+	pctx := ctx
+	if rc, ok := ctx.(*renewCtx); ok {
+		rc.policy, rc.hasPolicy = st.policy(), true
+	} else {
+		pctx = WithPolicy(ctx, st.policy())
+	}
+	tok, renewed, err := st.callRenew(pctx, coord, w.prev, func(ctx context.Context, base *Token) (*Token, error) {
 		if !w.setStage(stageAuth) {
 			return nil, &renewTimeoutError{stage: stageCoordinate, timeout: t.renewTimeout()}
 		}
@@ -532,7 +555,7 @@ func (st *state) coordinate(ctx context.Context, coord Coordinator, w *renewWork
 			// snapshot share its access token.
 			auth, c.AccessToken = authorization(&c)
 		}
-		mine = &c
+		w.mine = true
 		// The Coordinator saves it next: fly may use it even if that hangs.
 		w.setAuthorized(&c, auth)
 		return &c, nil
@@ -555,12 +578,10 @@ func (st *state) coordinate(ctx context.Context, coord Coordinator, w *renewWork
 	case tok == nil || checkToken(tok) != nil:
 		w.set(nil, false, errors.New("bearerkit: the Coordinator returned no usable token"), stageDone)
 	default:
-		c := *tok
-		if !renewed {
-			mine = nil
-		}
-		if !w.set(&c, !renewed, nil, stageDone) && mine != nil {
-			st.adoptLate(&c, w.base, w.session)
+		// Not copied: whatever keeps it (the snapshot, OnToken, adoptLate)
+		// copies it.
+		if !w.set(tok, !renewed, nil, stageDone) && renewed && w.mine {
+			st.adoptLate(tok, w.base, w.session)
 		}
 	}
 }
@@ -573,12 +594,8 @@ func (st *state) callRenew(ctx context.Context, coord Coordinator, prev *Token, 
 			tok, renewed, err = nil, false, fmt.Errorf("bearerkit: the Coordinator panicked: %s", panicText(v, tokenSecrets(prev)))
 		}
 	}()
-	var p *Token
-	if prev != nil {
-		c := *prev
-		p = &c
-	}
-	return coord.Renew(ctx, p, renew)
+	// prev is this renewal's own copy (see fly): the Coordinator may keep it.
+	return coord.Renew(ctx, prev, renew)
 }
 
 // authenticate calls Auth, trying again at most maxRetries times after a

@@ -23,6 +23,8 @@ type renewCtx struct {
 	rec             *stepRecord
 	insecure        bool         // answer true for insecureKey
 	hc              *http.Client // answer it for httpClientKey, if set
+	policy          RenewPolicy  // answer it for policyKey, if hasPolicy
+	hasPolicy       bool
 }
 
 func (c *renewCtx) Value(key any) any {
@@ -36,6 +38,10 @@ func (c *renewCtx) Value(key any) any {
 	case httpClientKey:
 		if c.hc != nil {
 			return c.hc
+		}
+	case policyKey:
+		if c.hasPolicy {
+			return c.policy
 		}
 	}
 	// The deadline answers the context package's own key (its cancelCtx)
@@ -70,6 +76,7 @@ type renewWork struct {
 	session uint64    // state.session when the renewal started
 	started time.Time
 	saveErr error // the Store's Save failed (guarded by mu)
+	mine    bool  // the Coordinator ran this renewal's Authenticator (set by the renew func, read after Renew returns)
 	stepRec stepRecord
 
 	mu        sync.Mutex

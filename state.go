@@ -119,11 +119,11 @@ func (st *state) setTimer(s *snapshot, now int64) {
 }
 
 // flight is one renewal in progress. Its requests wait for a baton (see
-// wait); done is closed when it ends, for those that only watch it.
+// wait).
 type flight struct {
-	done    chan struct{}
 	baton   chan struct{} // capacity batons; end puts them all in
 	batons  int
+	hc      *http.Client // the Transport's client for the Authenticator (see authClient); nil: none
 	snap    *snapshot
 	err     error
 	waiters int    // requests that joined it; guarded by state.mu
@@ -174,12 +174,11 @@ const maxBatons = 8
 // newFlight returns a flight of session.
 func newFlight(session uint64, r reason) *flight {
 	n := min(runtime.GOMAXPROCS(0), maxBatons)
-	return &flight{done: make(chan struct{}), baton: make(chan struct{}, n), batons: n, session: session, reason: r}
+	return &flight{baton: make(chan struct{}, n), batons: n, session: session, reason: r}
 }
 
 // end wakes the waiters; f.snap and f.err are set.
 func (f *flight) end() {
-	close(f.done)
 	for range f.batons {
 		f.baton <- struct{}{}
 	}
@@ -208,6 +207,8 @@ type state struct {
 	refusedGen   uint64    // a token the API refused right after it was issued …
 	refusedUntil time.Time // … until then (see refusedFresh)
 	refusedErr   error
+
+	baseHC *http.Client // the client on Base for renewals (see authClient); guarded by mu
 
 	timer *time.Timer // clears the current snapshot's timed flag (see setTimer); guarded by mu
 }
@@ -238,7 +239,8 @@ func (t *Transport) state() *state {
 		origins = []origin{} // an empty, non-nil list: no origin at all
 	}
 	if origins != nil {
-		st.origins = &origins
+		o := origins
+		st.origins = &o
 	}
 	if t.st.CompareAndSwap(nil, st) {
 		return st

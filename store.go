@@ -27,10 +27,11 @@ type TokenStore interface {
 // It is safe for concurrent use. Printing it (fmt, slog, json.Marshal)
 // shows whether it holds a token, never the token's secrets.
 type MemoryStore struct {
-	mu      sync.Mutex
-	tok     *Token
-	renewal chan struct{} // closed when the renewal under way ends
-	refused *RefusedError // a refused login, for the cool-down
+	mu       sync.Mutex
+	tok      *Token
+	renewing bool          // a renewal is under way
+	renewal  chan struct{} // made by the first caller that waits for it; closed when it ends
+	refused  *RefusedError // a refused login, for the cool-down
 }
 
 // Load returns a copy of the stored token, or nil.

@@ -22,7 +22,11 @@ func (m *MemoryStore) Renew(ctx context.Context, prev *Token, renew func(ctx con
 			m.mu.Unlock()
 			return nil, false, &e
 		}
-		if wait := m.renewal; wait != nil {
+		if m.renewing {
+			if m.renewal == nil {
+				m.renewal = make(chan struct{})
+			}
+			wait := m.renewal
 			m.mu.Unlock()
 			select {
 			case <-wait:
@@ -31,20 +35,19 @@ func (m *MemoryStore) Renew(ctx context.Context, prev *Token, renew func(ctx con
 				return nil, false, ctx.Err()
 			}
 		}
-		done := make(chan struct{})
-		m.renewal = done
+		m.renewing = true
 		base := prev
 		if m.tok != nil {
 			c := *m.tok
 			base = &c
 		}
 		m.mu.Unlock()
-		return m.renewAs(ctx, p, done, base, renew)
+		return m.renewAs(ctx, p, base, renew)
 	}
 }
 
 // renewAs runs renew as the one renewal under way, and records its result.
-func (m *MemoryStore) renewAs(ctx context.Context, p RenewPolicy, done chan struct{}, base *Token, renew func(context.Context, *Token) (*Token, error)) (tok *Token, renewed bool, err error) {
+func (m *MemoryStore) renewAs(ctx context.Context, p RenewPolicy, base *Token, renew func(context.Context, *Token) (*Token, error)) (tok *Token, renewed bool, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			tok, renewed, err = nil, false, fmt.Errorf("bearerkit: renewal panicked: %s", panicText(v, tokenSecrets(base)))
@@ -57,9 +60,12 @@ func (m *MemoryStore) renewAs(ctx context.Context, p RenewPolicy, done chan stru
 		case err != nil && p.CoolDown > 0 && IsRefused(err):
 			m.refused = NewRefusedError(err, p.now().Add(p.CoolDown))
 		}
-		m.renewal = nil
+		done := m.renewal
+		m.renewing, m.renewal = false, nil
 		m.mu.Unlock()
-		close(done)
+		if done != nil {
+			close(done)
+		}
 	}()
 	tok, err = renew(ctx, base)
 	if err == nil && tok == nil {

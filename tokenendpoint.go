@@ -51,7 +51,6 @@ type formRequest struct {
 
 // do posts the form and parses the answer.
 func (r formRequest) do(ctx context.Context) (*Token, error) {
-	endpoint := redact.URL(r.tokenURL)
 	if r.tokenURL == "" {
 		return nil, &AuthError{Grant: r.grant, Err: fmt.Errorf("no TokenURL: %w", ErrInvalidOption)}
 	}
@@ -64,7 +63,7 @@ func (r formRequest) do(ctx context.Context) (*Token, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.tokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, &AuthError{Grant: r.grant, Endpoint: endpoint, Err: fmt.Errorf("invalid TokenURL: %w", ErrInvalidOption)}
+		return nil, &AuthError{Grant: r.grant, Endpoint: redact.URL(r.tokenURL), Err: fmt.Errorf("invalid TokenURL: %w", ErrInvalidOption)}
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
@@ -89,22 +88,22 @@ func exchange(req *http.Request, hc *http.Client, grant string, secrets []string
 		return nil, err
 	}
 	defer closeBody(resp)
-	return parseTokenResponse(resp, grant, redact.URL(req.URL.String()), secrets)
+	return parseToken(resp, grant, func() string { return redact.URL(req.URL.String()) }, secrets)
 }
 
 // send performs a credential-bearing request to an authentication endpoint,
 // after the plain-http check, and turns a transport failure into an
 // *AuthError. The caller closes the response body.
 func send(req *http.Request, hc *http.Client, grant string, secrets []string) (*http.Response, error) {
-	endpoint := redact.URL(req.URL.String())
 	if err := checkTransport(req.Context(), req.URL, false); err != nil {
 		if req.Body != nil {
 			req.Body.Close()
 		}
-		return nil, &AuthError{Grant: grant, Endpoint: endpoint, Err: err}
+		return nil, &AuthError{Grant: grant, Endpoint: redact.URL(req.URL.String()), Err: err}
 	}
 	resp, err := credentialClient(authClient(req.Context(), hc)).Do(req)
 	if err != nil {
+		endpoint := redact.URL(req.URL.String())
 		var re *RedirectError
 		if errors.As(err, &re) {
 			return nil, &AuthError{Grant: grant, Endpoint: endpoint, StatusCode: re.StatusCode, Err: re}

@@ -63,8 +63,14 @@ type errorFields struct {
 // an *AuthError that says what came back. It closes nothing: the caller owns
 // resp.Body. secrets are scrubbed from every string the server supplied.
 func parseTokenResponse(resp *http.Response, grant, endpoint string, secrets []string) (*Token, error) {
+	return parseToken(resp, grant, func() string { return endpoint }, secrets)
+}
+
+// parseToken is parseTokenResponse with the endpoint's printed form made
+// only for an error: a successful renewal does not format its URL.
+func parseToken(resp *http.Response, grant string, endpoint func() string, secrets []string) (*Token, error) {
 	fail := func(err error) *AuthError {
-		return newAuthError(resp, grant, endpoint, err, secrets)
+		return newAuthError(resp, grant, endpoint(), err, secrets)
 	}
 	body, err := readLimited(resp.Body)
 	if err != nil {
@@ -195,11 +201,50 @@ func stringOrNumber(raw json.RawMessage) (string, error) {
 		err := json.Unmarshal(raw, &s)
 		return strings.TrimSpace(s), err
 	}
-	var n json.Number
-	if err := json.Unmarshal(raw, &n); err != nil {
-		return "", err
+	if !isJSONNumber(raw) {
+		return "", errors.New("not a JSON string or number")
 	}
-	return n.String(), nil
+	return string(raw), nil
+}
+
+// isJSONNumber reports whether b is a JSON number (RFC 8259 §6):
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func isJSONNumber(b []byte) bool {
+	i := 0
+	digits := func() bool {
+		start := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i > start
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		digits()
+	default:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if !digits() {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return false
+		}
+	}
+	return i == len(b)
 }
 
 // validHeaderToken reports whether s can be sent in a header value: no

@@ -1,20 +1,35 @@
 package benchmarks
 
 // BenchmarkRenewal measures one renewal (issue 10, point 5): a token
-// request answered by a canned response, its parsing, and what each library
-// then builds (bearerkit: its snapshot with the expiry instants and the
-// precomputed headers, its store save, the wake-up of the request that
+// request answered with a canned response, its parsing, and what each
+// library then builds (bearerkit: its snapshot with the expiry instants and
+// the precomputed headers, its store save, the hand-off to the request that
 // waited; x/oauth2: its Token), both over the same canned token response.
 //
+// Cases (the token endpoint and the client that reaches it):
 //   - case=request: one request that needs a renewal, on a client made
-//     once. x/oauth2's token expires within its 10 s expiry delta, so its
-//     Transport refreshes before every request; bearerkit's API answers 401
-//     to a request whose body cannot be replayed, so bearerkit renews and
-//     returns the 401 (one API call each, one renewal each).
+//     once, the token endpoint served by net/http over in-memory
+//     connections. x/oauth2's token expires within its 10 s expiry delta, so
+//     its Transport refreshes before every request; bearerkit's API answers
+//     401 to a request whose body cannot be replayed, so bearerkit renews
+//     and returns the 401 (one API call each, one renewal each).
 //   - case=first: a new client whose stored token has expired is asked for a
 //     token (bearerkit's Transport.Token; x/oauth2's ReuseTokenSource.Token,
 //     which oauth2.Config's Client and Transport call): the first renewal of
-//     a process, the client's creation included.
+//     a process, the client's creation included; same endpoint.
+//   - case=tls: case=request against an HTTP/2 TLS token endpoint on
+//     loopback.
+//   - case=roundtripper: case=request with the token client's Transport a
+//     RoundTripper of the caller's that answers from memory.
+//
+// Implementations: x/oauth2 (oauth2.Config.TokenSource and its Transport);
+// bearerkit, a RefreshGrant over a MemoryStore holding the expired token;
+// bearerkit+store, the same over a TokenStore of the caller's. bearerkit
+// runs a renewal on the requesting goroutine when every step is known to
+// end by RenewTimeout (a grant of its own over net/http's Transport, no
+// store or a MemoryStore or FileStore, a request context that cannot end),
+// and on a goroutine of its own otherwise (a TokenStore or a RoundTripper
+// of the caller's): bearerkit+store and case=roundtripper show that cost.
 //
 //	go test -run '^$' -bench Renewal -benchmem -count 6 .
 
@@ -35,12 +50,27 @@ import (
 )
 
 const (
-	renewTokenURL = "https://auth.example.com/oauth/token"
 	renewClientID = "bench"
 	// renewBody is the canned token response both libraries parse.
 	// x/oauth2 takes a token that expires within 10 s for expired.
 	renewBody = `{"access_token":"` + benchAccess + `","token_type":"Bearer","refresh_token":"rt-2b7c1e9a4f0d","expires_in":5,"scope":"read write"}`
+	// cannedTokenURL is the token URL of case=roundtripper.
+	cannedTokenURL = "https://auth.example.com/oauth/token"
 )
+
+// tokenHandler answers a refresh_token request with renewBody, and counts
+// the requests it answered.
+type tokenHandler struct{ n atomic.Int64 }
+
+func (h *tokenHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "refresh_token" || r.PostForm.Get("refresh_token") == "" {
+		http.Error(w, `{"error":"invalid_request"}`, http.StatusBadRequest)
+		return
+	}
+	h.n.Add(1)
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, renewBody)
+}
 
 // cannedTokenRT answers every token request with renewBody, after reading
 // and closing the request's body as a server would.
@@ -60,8 +90,6 @@ func (cannedTokenRT) RoundTrip(req *http.Request) (*http.Response, error) {
 	}, nil
 }
 
-var cannedTokenClient = &http.Client{Transport: cannedTokenRT{}}
-
 // expiredToken is the token every client starts with: expired, with a
 // refresh token.
 func expiredToken() bearerkit.Token {
@@ -70,21 +98,16 @@ func expiredToken() bearerkit.Token {
 
 var benchExpired = expiredToken()
 
-// seededRefresh is a RefreshGrant that renews benchExpired when the
-// Transport has no token yet (Store nil).
-type seededRefresh struct{ g bearerkit.RefreshGrant }
-
-func (s seededRefresh) Authenticate(ctx context.Context, prev *bearerkit.Token) (*bearerkit.Token, error) {
-	if prev == nil {
-		prev = &benchExpired
-	}
-	return s.g.Authenticate(ctx, prev)
+// expiredMemory returns a MemoryStore holding benchExpired.
+func expiredMemory() *bearerkit.MemoryStore {
+	s := &bearerkit.MemoryStore{}
+	t := benchExpired
+	_ = s.Save(context.Background(), &t)
+	return s
 }
 
-var benchRefreshGrant = bearerkit.RefreshGrant{TokenURL: renewTokenURL, ClientID: renewClientID, HTTPClient: cannedTokenClient}
-
-// expiredStore is a TokenStore that always holds benchExpired (so every new
-// Transport renews it) and keeps what is saved.
+// expiredStore is a TokenStore of the caller's that always holds
+// benchExpired (so every new Transport renews it) and keeps what is saved.
 type expiredStore struct {
 	mu    sync.Mutex
 	saved bearerkit.Token
@@ -102,67 +125,81 @@ func (s *expiredStore) Save(_ context.Context, t *bearerkit.Token) error {
 	return nil
 }
 
+func (s *expiredStore) savedToken() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.saved.AccessToken
+}
+
 type renewImpl struct {
 	name string
-	// first makes a new client and asks it for a token.
-	first func(ctx context.Context) (string, error)
+	// first returns a func that makes a new client, whose token requests
+	// go to tokenURL through hc, and asks it for a token.
+	first func(hc *http.Client, tokenURL string) func(ctx context.Context) (string, error)
 	// request returns a client made once, whose token requests go to
 	// tokenURL through hc; every request through it needs a renewal.
 	request func(hc *http.Client, tokenURL string) http.RoundTripper
 }
 
-var renewImpls = []renewImpl{
-	{"oauth2",
-		func(ctx context.Context) (string, error) {
-			tok, err := oauth2Config.TokenSource(ctx, oauth2Expired()).Token()
-			if err != nil {
-				return "", err
-			}
-			return tok.AccessToken, nil
-		},
-		func(hc *http.Client, tokenURL string) http.RoundTripper {
-			conf := *oauth2Config
-			conf.Endpoint.TokenURL = tokenURL
-			ctx := context.WithValue(context.Background(), oauth2.HTTPClient, hc)
-			return &oauth2.Transport{Source: conf.TokenSource(ctx, oauth2Expired()), Base: okAPI}
-		}},
-	{"bearerkit",
-		func(ctx context.Context) (string, error) {
-			tr := &bearerkit.Transport{Auth: seededRefresh{benchRefreshGrant}}
-			tok, err := tr.Token(ctx)
-			if err != nil {
-				return "", err
-			}
-			return tok.AccessToken, nil
-		},
-		func(hc *http.Client, tokenURL string) http.RoundTripper {
-			g := bearerkit.RefreshGrant{TokenURL: tokenURL, ClientID: renewClientID, HTTPClient: hc}
-			return &bearerkit.Transport{Auth: seededRefresh{g}, Base: refusingAPI}
-		}},
-	{"bearerkit+store",
-		func(ctx context.Context) (string, error) {
-			tr := &bearerkit.Transport{Auth: benchRefreshGrant, Store: benchStore}
-			tok, err := tr.Token(ctx)
-			if err != nil {
-				return "", err
-			}
-			return tok.AccessToken, nil
-		},
-		func(hc *http.Client, tokenURL string) http.RoundTripper {
-			g := bearerkit.RefreshGrant{TokenURL: tokenURL, ClientID: renewClientID, HTTPClient: hc}
-			return &bearerkit.Transport{Auth: g, Store: &expiredStore{}, Base: refusingAPI}
-		}},
+func oauth2Conf(tokenURL string) *oauth2.Config {
+	return &oauth2.Config{ClientID: renewClientID, Endpoint: oauth2.Endpoint{TokenURL: tokenURL, AuthStyle: oauth2.AuthStyleInParams}}
 }
-
-var (
-	benchStore   = &expiredStore{}
-	oauth2Config = &oauth2.Config{ClientID: renewClientID, Endpoint: oauth2.Endpoint{TokenURL: renewTokenURL, AuthStyle: oauth2.AuthStyleInParams}}
-	// oauth2Ctx carries the canned token client to x/oauth2.
-	oauth2Ctx = context.WithValue(context.Background(), oauth2.HTTPClient, cannedTokenClient)
-)
 
 func oauth2Expired() *oauth2.Token {
 	return &oauth2.Token{AccessToken: benchExpired.AccessToken, TokenType: "Bearer", RefreshToken: benchExpired.RefreshToken, Expiry: benchExpired.Expiry}
+}
+
+func refreshGrant(hc *http.Client, tokenURL string) bearerkit.RefreshGrant {
+	return bearerkit.RefreshGrant{TokenURL: tokenURL, ClientID: renewClientID, HTTPClient: hc}
+}
+
+// accessToken asks tr for its token.
+func accessToken(ctx context.Context, tr *bearerkit.Transport) (string, error) {
+	tok, err := tr.Token(ctx)
+	if err != nil {
+		return "", err
+	}
+	return tok.AccessToken, nil
+}
+
+var renewImpls = []renewImpl{
+	{"oauth2",
+		func(hc *http.Client, tokenURL string) func(context.Context) (string, error) {
+			conf := oauth2Conf(tokenURL)
+			octx := context.WithValue(context.Background(), oauth2.HTTPClient, hc)
+			return func(context.Context) (string, error) {
+				tok, err := conf.TokenSource(octx, oauth2Expired()).Token()
+				if err != nil {
+					return "", err
+				}
+				return tok.AccessToken, nil
+			}
+		},
+		func(hc *http.Client, tokenURL string) http.RoundTripper {
+			ctx := context.WithValue(context.Background(), oauth2.HTTPClient, hc)
+			return &oauth2.Transport{Source: oauth2Conf(tokenURL).TokenSource(ctx, oauth2Expired()), Base: okAPI}
+		}},
+	{"bearerkit",
+		func(hc *http.Client, tokenURL string) func(context.Context) (string, error) {
+			g := refreshGrant(hc, tokenURL)
+			return func(ctx context.Context) (string, error) {
+				return accessToken(ctx, &bearerkit.Transport{Auth: g, Store: expiredMemory()})
+			}
+		},
+		func(hc *http.Client, tokenURL string) http.RoundTripper {
+			return &bearerkit.Transport{Auth: refreshGrant(hc, tokenURL), Store: expiredMemory(), Base: refusingAPI}
+		}},
+	{"bearerkit+store",
+		func(hc *http.Client, tokenURL string) func(context.Context) (string, error) {
+			g := refreshGrant(hc, tokenURL)
+			store := &expiredStore{}
+			return func(ctx context.Context) (string, error) {
+				return accessToken(ctx, &bearerkit.Transport{Auth: g, Store: store})
+			}
+		},
+		func(hc *http.Client, tokenURL string) http.RoundTripper {
+			return &bearerkit.Transport{Auth: refreshGrant(hc, tokenURL), Store: &expiredStore{}, Base: refusingAPI}
+		}},
 }
 
 // okAPI and refusingAPI answer every request with the same immutable
@@ -191,72 +228,79 @@ func renewRequest() *http.Request {
 }
 
 // newTokenServer starts an HTTP/2 TLS token endpoint answering renewBody.
-func newTokenServer() *httptest.Server {
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "refresh_token" {
-			http.Error(w, `{"error":"invalid_request"}`, http.StatusBadRequest)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, renewBody)
-	}))
+func newTokenServer(h http.Handler) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
 	srv.EnableHTTP2 = true
 	srv.StartTLS()
 	return srv
 }
 
+// renewEndpoint is where a case sends its token requests.
+type renewEndpoint struct {
+	name     string
+	client   func() *http.Client
+	tokenURL string
+	close    func()
+}
+
+// renewEndpoints starts the token endpoints of the cases; tls is the
+// HTTP/2 one, mem the in-memory one.
+func renewEndpoints(h http.Handler) (mem, tls, canned renewEndpoint) {
+	ms := newMemServer(h)
+	ts := newTokenServer(h)
+	mem = renewEndpoint{"mem", func() *http.Client { return &http.Client{Transport: ms.Transport()} }, ms.URL + "/oauth/token", ms.Close}
+	tls = renewEndpoint{"tls", func() *http.Client { return &http.Client{Transport: tlsTransport(ts)} }, ts.URL + "/oauth/token", ts.Close}
+	canned = renewEndpoint{"canned", func() *http.Client { return &http.Client{Transport: cannedTokenRT{}} }, cannedTokenURL, func() {}}
+	return mem, tls, canned
+}
+
+func closeIdle(hc *http.Client) {
+	if tr, ok := hc.Transport.(*http.Transport); ok {
+		tr.CloseIdleConnections()
+	}
+}
+
 func BenchmarkRenewal(b *testing.B) {
-	tokenSrv := newTokenServer()
-	defer tokenSrv.Close()
-	for _, impl := range renewImpls {
-		b.Run("case=tls/impl="+impl.name, func(b *testing.B) {
-			tr := tlsTransport(tokenSrv)
-			defer tr.CloseIdleConnections()
-			rt := impl.request(&http.Client{Transport: tr}, tokenSrv.URL+"/oauth/token")
-			req := renewRequest()
-			if _, err := sendOnce(rt, req); err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			cpu := processCPU()
-			for b.Loop() {
+	mem, tls, canned := renewEndpoints(&tokenHandler{})
+	defer mem.close()
+	defer tls.close()
+	requestCase := func(name string, ep renewEndpoint) {
+		for _, impl := range renewImpls {
+			b.Run("case="+name+"/impl="+impl.name, func(b *testing.B) {
+				hc := ep.client()
+				defer closeIdle(hc)
+				rt := impl.request(hc, ep.tokenURL)
+				req := renewRequest()
 				if _, err := sendOnce(rt, req); err != nil {
 					b.Fatal(err)
 				}
-			}
-			reportCPU(b, cpu)
-		})
-	}
-	for _, impl := range renewImpls {
-		b.Run("case=request/impl="+impl.name, func(b *testing.B) {
-			rt := impl.request(cannedTokenClient, renewTokenURL)
-			req := renewRequest()
-			if _, err := sendOnce(rt, req); err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			cpu := processCPU()
-			for b.Loop() {
-				if _, err := sendOnce(rt, req); err != nil {
-					b.Fatal(err)
+				b.ReportAllocs()
+				cpu := processCPU()
+				for b.Loop() {
+					if _, err := sendOnce(rt, req); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-			reportCPU(b, cpu)
-		})
+				reportCPU(b, cpu)
+			})
+		}
 	}
+	requestCase("request", mem)
+	requestCase("tls", tls)
+	requestCase("roundtripper", canned)
 	for _, impl := range renewImpls {
 		b.Run("case=first/impl="+impl.name, func(b *testing.B) {
+			hc := mem.client()
+			defer closeIdle(hc)
+			first := impl.first(hc, mem.tokenURL)
 			ctx := context.Background()
-			if impl.name == "oauth2" {
-				ctx = oauth2Ctx
-			}
-			if _, err := impl.first(ctx); err != nil {
+			if _, err := first(ctx); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
 			cpu := processCPU()
 			for b.Loop() {
-				if _, err := impl.first(ctx); err != nil {
+				if _, err := first(ctx); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -275,74 +319,67 @@ func sendOnce(rt http.RoundTripper, req *http.Request) (int, error) {
 	return resp.StatusCode, nil
 }
 
-// TestRenewImpls checks that every renewal benchmarked does renew: the
-// token is the canned response's, and each request of case=request costs
-// exactly one token request.
+// TestRenewImpls checks that every renewal benchmarked does renew, counted
+// at the token endpoint: first gets the canned token with one token
+// request, and each request of the request cases costs exactly one.
 func TestRenewImpls(t *testing.T) {
+	h := &tokenHandler{}
+	mem, tls, _ := renewEndpoints(h)
+	defer mem.close()
+	defer tls.close()
 	for _, impl := range renewImpls {
-		ctx := context.Background()
-		if impl.name == "oauth2" {
-			ctx = oauth2Ctx
+		for _, ep := range []renewEndpoint{mem, tls} {
+			hc := ep.client()
+			before := h.n.Load()
+			got, err := impl.first(hc, ep.tokenURL)(context.Background())
+			if err != nil || got != benchAccess {
+				t.Errorf("first, %s, %s: %q, %v; want the canned token", impl.name, ep.name, got, err)
+			}
+			if n := h.n.Load() - before; n != 1 {
+				t.Errorf("first, %s, %s: %d token requests, want 1", impl.name, ep.name, n)
+			}
+			rt := impl.request(hc, ep.tokenURL)
+			req := renewRequest()
+			before = h.n.Load()
+			for i := range 3 {
+				code, err := sendOnce(rt, req)
+				if err != nil {
+					t.Fatalf("request, %s, %s: %v", impl.name, ep.name, err)
+				}
+				if want := map[bool]int{true: 200, false: 401}[impl.name == "oauth2"]; code != want {
+					t.Errorf("request, %s, %s: status %d, want %d", impl.name, ep.name, code, want)
+				}
+				// bearerkit's first request renews the stored expired
+				// token, then renews again after the 401: two token
+				// requests.
+				want := int64(i + 1)
+				if impl.name != "oauth2" {
+					want = int64(i + 2)
+				}
+				if n := h.n.Load() - before; n != want {
+					t.Errorf("request, %s, %s: %d token requests after %d requests, want %d", impl.name, ep.name, n, i+1, want)
+				}
+			}
+			closeIdle(hc)
 		}
-		got, err := impl.first(ctx)
+	}
+}
+
+// TestRenewalRoundTripper checks case=roundtripper: the canned RoundTripper
+// is what answers, and bearerkit+store saves the token.
+func TestRenewalRoundTripper(t *testing.T) {
+	for _, impl := range renewImpls {
+		got, err := impl.first(&http.Client{Transport: cannedTokenRT{}}, cannedTokenURL)(context.Background())
 		if err != nil || got != benchAccess {
-			t.Errorf("first, %s: %q, %v; want the canned token", impl.name, got, err)
-		}
-
-		calls := &countingRT{next: cannedTokenRT{}}
-		rt := impl.request(&http.Client{Transport: calls}, renewTokenURL)
-		req := renewRequest()
-		for i := range 3 {
-			code, err := sendOnce(rt, req)
-			if err != nil {
-				t.Fatalf("request, %s: %v", impl.name, err)
-			}
-			if want := map[bool]int{true: 200, false: 401}[impl.name == "oauth2"]; code != want {
-				t.Errorf("request, %s: status %d, want %d", impl.name, code, want)
-			}
-			// bearerkit's first request logs in first (no token yet), then
-			// renews after the 401: two token requests.
-			want := int64(i + 1)
-			if impl.name != "oauth2" {
-				want = int64(i + 2)
-			}
-			if n := calls.n.Load(); n != want {
-				t.Errorf("request, %s: %d token requests after %d requests, want %d", impl.name, n, i+1, want)
-			}
+			t.Errorf("%s: %q, %v; want the canned token", impl.name, got, err)
 		}
 	}
-	if benchStore.saved.AccessToken != benchAccess {
-		t.Errorf("bearerkit+store: saved %q", benchStore.saved.AccessToken)
+	store := &expiredStore{}
+	tr := &bearerkit.Transport{Auth: refreshGrant(&http.Client{Transport: cannedTokenRT{}}, cannedTokenURL), Store: store, Base: refusingAPI}
+	if code, err := sendOnce(tr, renewRequest()); err != nil || code != http.StatusUnauthorized {
+		t.Fatalf("request: %d, %v", code, err)
 	}
-}
-
-// TestRenewalTLS checks case=tls: one token request over HTTP/2 per
-// request.
-func TestRenewalTLS(t *testing.T) {
-	srv := newTokenServer()
-	defer srv.Close()
-	for _, impl := range renewImpls {
-		tr := tlsTransport(srv)
-		calls := &countingRT{next: tr}
-		rt := impl.request(&http.Client{Transport: calls}, srv.URL+"/oauth/token")
-		for range 3 {
-			if _, err := sendOnce(rt, renewRequest()); err != nil {
-				t.Fatalf("%s: %v", impl.name, err)
-			}
-		}
-		if n := calls.n.Load(); n < 3 || n > 4 {
-			t.Errorf("%s: %d token requests for 3 requests", impl.name, n)
-		}
-		tr.CloseIdleConnections()
+	if got := store.savedToken(); got != benchAccess {
+		t.Errorf("saved %q, want the canned token", got)
 	}
-}
-
-type countingRT struct {
-	next http.RoundTripper
-	n    atomic.Int64
-}
-
-func (c *countingRT) RoundTrip(req *http.Request) (*http.Response, error) {
-	c.n.Add(1)
-	return c.next.RoundTrip(req)
 }

@@ -221,19 +221,25 @@ func (r *reporter) writeTLS(p printer, b benchResults) {
 
 func (r *reporter) writeRenewal(p printer, b benchResults) {
 	p("### One renewal\n\n")
-	p("`BenchmarkRenewal`, the same canned token response for both. \"request\": a request that needs a\n")
-	p("renewal on a client made once (x/oauth2's token has expired; bearerkit's API answers 401 to a\n")
-	p("request it cannot replay, so bearerkit renews and returns the 401); \"tls\": the same against an\n")
-	p("HTTP/2 TLS token endpoint on loopback; \"first\": a new client asked for its first token.\n")
-	p("bearerkit's renewal runs on a goroutine of its own bounded by RenewTimeout (so a caller that gives\n")
-	p("up does not cancel it for the others, and a hung Authenticator or store cannot hold it past the\n")
-	p("bound); x/oauth2's runs on the caller's goroutine with no bound. On an idle machine most of the\n")
-	p("difference in time is those two hand-offs (to the renewal's goroutine and back to the request),\n")
-	p("each of which wakes an idle CPU; it is paid once per token lifetime, and vanishes behind a real\n")
-	p("token endpoint (\"tls\").\n\n")
-	p("| case | x/oauth2 | bearerkit | bearerkit with a TokenStore (Save) |\n")
+	p("`BenchmarkRenewal`, the same canned token response for both, served by net/http (an\n")
+	p("http.Server over in-memory connections, or HTTP/2 with TLS on loopback). \"request\": a request\n")
+	p("that needs a renewal on a client made once (x/oauth2's token has expired; bearerkit's API answers\n")
+	p("401 to a request it cannot replay, so bearerkit renews and returns the 401); \"tls\": the same\n")
+	p("against the HTTP/2 TLS endpoint; \"first\": a new client, whose stored token has expired, asked\n")
+	p("for its first token; \"roundtripper\": \"request\" with a token client whose Transport is a\n")
+	p("RoundTripper of the caller's that answers from memory. bearerkit is a RefreshGrant over a\n")
+	p("MemoryStore holding the expired token, as users write it.\n\n")
+	p("A bearerkit renewal is bounded by RenewTimeout whatever it waits for, and a request that gives up\n")
+	p("does not cancel it for the others; x/oauth2's has no bound. When every step is known to end by its\n")
+	p("deadline (bearerkit's own grants over net/http's Transport, no store or a MemoryStore or FileStore)\n")
+	p("and the request's context cannot end, the request runs the renewal itself; otherwise the renewal\n")
+	p("runs on a goroutine of its own, which costs a goroutine start and two thread wake-ups: the last\n")
+	p("column (a TokenStore of the caller's) and the \"roundtripper\" row show that path. The bytes\n")
+	p("bearerkit adds are mostly the bound: the renewal's deadline context, from which net/http derives\n")
+	p("its own, and its timer.\n\n")
+	p("| case | x/oauth2 | bearerkit | bearerkit, a TokenStore of the caller's |\n")
 	p("|---|---|---|---|\n")
-	for _, c := range []string{"request", "tls", "first"} {
+	for _, c := range []string{"request", "tls", "first", "roundtripper"} {
 		base := "BenchmarkRenewal/case=" + c + "/impl="
 		o := b.med(base+"oauth2", "ns/op")
 		cell := func(impl string) string {
