@@ -100,7 +100,7 @@ func (t *Transport) renew(ctx context.Context, st *state, seen *snapshot, r reas
 		f.waiters++
 		st.mu.Unlock()
 		if inline {
-			st.fly(f)
+			st.fly(f, true)
 		}
 	} else {
 		f.waiters++
@@ -207,7 +207,7 @@ func (st *state) start(ctx context.Context, prev *snapshot, r reason, spawn bool
 // flyGrown is fly on a new goroutine: its stack is grown first.
 func (st *state) flyGrown(f *flight) {
 	growStack()
-	st.fly(f)
+	st.fly(f, false)
 }
 
 // fly runs one renewal, on its own goroutine (or on the goroutine of the
@@ -220,7 +220,7 @@ func (st *state) flyGrown(f *flight) {
 // the renewal itself. So a renewal costs one goroutine and one timer (and
 // the timer of its context's deadline): the work runs on the goroutine
 // that lands it, not on a second one that a supervisor waits for.
-func (st *state) fly(f *flight) {
+func (st *state) fly(f *flight, inline bool) {
 	t := st.t
 	w := &f.w
 	timeout := t.renewTimeout()
@@ -233,6 +233,14 @@ func (st *state) fly(f *flight) {
 	if w.base != nil {
 		c := *w.base.tok
 		w.prev = &c
+	}
+	if inline {
+		// Every step returns by the context's deadline (see
+		// renew_inline.go): no timer needs to land the renewal for them.
+		st.work(&f.ctx, w, f.limit)
+		cancel()
+		st.land(f, timeout)
+		return
 	}
 	bound := time.AfterFunc(timeout, func() {
 		// The context's own deadline, set just before, ends it now
