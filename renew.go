@@ -95,17 +95,10 @@ func (t *Transport) renew(ctx context.Context, st *state, seen *snapshot, r reas
 			st.mu.Unlock()
 			return nil, err
 		}
-		inline := st.inline(ctx)
-		f = st.start(ctx, cur, r, !inline)
-		f.waiters++
-		st.mu.Unlock()
-		if inline {
-			st.fly(f, true)
-		}
-	} else {
-		f.waiters++
-		st.mu.Unlock()
+		f = st.start(ctx, cur, r)
 	}
+	f.waiters++
+	st.mu.Unlock()
 	if err := f.wait(ctx); err != nil {
 		return nil, err
 	}
@@ -172,7 +165,7 @@ func (t *Transport) startEager(st *state, s *snapshot, now int64) {
 	if st.flight != nil || st.cur.Load() != s || (st.coolErr != nil && st.now().Before(st.coolUntil)) {
 		return
 	}
-	st.start(context.Background(), s, reasonEager, true)
+	st.start(context.Background(), s, reasonEager)
 }
 
 // markDead records that the API answered 401 to s and it could not be
@@ -186,10 +179,8 @@ func (st *state) markDead(s *snapshot) {
 	st.cur.Store(d)
 }
 
-// start begins a renewal replacing prev, on a goroutine of its own when
-// spawn is set; otherwise the caller runs st.fly(f) once it has released
-// st.mu (see renew_inline.go). st.mu must be held.
-func (st *state) start(ctx context.Context, prev *snapshot, r reason, spawn bool) *flight {
+// start begins a renewal replacing prev. st.mu must be held.
+func (st *state) start(ctx context.Context, prev *snapshot, r reason) *flight {
 	f := newFlight(st.session, r)
 	f.w.base, f.w.session = prev, st.session
 	if d, ok := ctx.Deadline(); ok {
@@ -198,20 +189,11 @@ func (st *state) start(ctx context.Context, prev *snapshot, r reason, spawn bool
 	f.caller = ctx
 	f.hc = st.authClient()
 	st.flight = f
-	if spawn {
-		go st.flyGrown(f)
-	}
+	go st.fly(f)
 	return f
 }
 
-// flyGrown is fly on a new goroutine: its stack is grown first.
-func (st *state) flyGrown(f *flight) {
-	growStack()
-	st.fly(f, false)
-}
-
-// fly runs one renewal, on its own goroutine (or on the goroutine of the
-// request that started it: see renew_inline.go), bounded by RenewTimeout
+// fly runs one renewal in its own goroutine, bounded by RenewTimeout
 // whatever it waits for: if the work (see work) has not ended by then, a
 // timer lands the renewal with what it has, after giving a step that
 // honours its context abandonGrace to come back with its own error; a
@@ -220,7 +202,8 @@ func (st *state) flyGrown(f *flight) {
 // the renewal itself. So a renewal costs one goroutine and one timer (and
 // the timer of its context's deadline): the work runs on the goroutine
 // that lands it, not on a second one that a supervisor waits for.
-func (st *state) fly(f *flight, inline bool) {
+func (st *state) fly(f *flight) {
+	growStack()
 	t := st.t
 	w := &f.w
 	timeout := t.renewTimeout()
@@ -233,14 +216,6 @@ func (st *state) fly(f *flight, inline bool) {
 	if w.base != nil {
 		c := *w.base.tok
 		w.prev = &c
-	}
-	if inline {
-		// Every step returns by the context's deadline (see
-		// renew_inline.go): no timer needs to land the renewal for them.
-		st.work(&f.ctx, w, f.limit)
-		cancel()
-		st.land(f, timeout)
-		return
 	}
 	bound := time.AfterFunc(timeout, func() {
 		// The context's own deadline, set just before, ends it now

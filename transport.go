@@ -109,13 +109,8 @@ type Transport struct {
 	// Authenticator still returns is kept if nothing newer has replaced
 	// the one it renews; a Save that hangs does not keep the new token from
 	// being used. The renewal runs detached from the request that started
-	// it, so a caller that gives up does not cancel it for the others: on a
-	// goroutine of its own, or, when that request's context cannot end
-	// (context.Background) and every step is this package's and known to
-	// return by the bound (its grants and presets over net/http's
-	// Transport, no Store or a MemoryStore or FileStore), on the
-	// request's goroutine, which saves a goroutine and two thread
-	// wake-ups. Zero means DefaultRenewTimeout.
+	// it, so a caller that gives up does not cancel it for the others. Zero
+	// means DefaultRenewTimeout.
 	RenewTimeout time.Duration
 
 	// Cookies, when set, sends the token as cookies with these names

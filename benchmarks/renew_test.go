@@ -24,12 +24,9 @@ package benchmarks
 //
 // Implementations: x/oauth2 (oauth2.Config.TokenSource and its Transport);
 // bearerkit, a RefreshGrant over a MemoryStore holding the expired token;
-// bearerkit+store, the same over a TokenStore of the caller's. bearerkit
-// runs a renewal on the requesting goroutine when every step is known to
-// end by RenewTimeout (a grant of its own over net/http's Transport, no
-// store or a MemoryStore or FileStore, a request context that cannot end),
-// and on a goroutine of its own otherwise (a TokenStore or a RoundTripper
-// of the caller's): bearerkit+store and case=roundtripper show that cost.
+// bearerkit+store, the same over a TokenStore of the caller's (its Save
+// included). bearerkit runs every renewal on a goroutine of its own,
+// bounded by RenewTimeout; x/oauth2 runs it on the caller's, unbounded.
 //
 //	go test -run '^$' -bench Renewal -benchmem -count 6 .
 

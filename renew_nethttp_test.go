@@ -38,17 +38,16 @@ func newGatedTokenServer(t *testing.T) *gatedTokenServer {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"access_token":"inline-`+string(rune('0'+n))+`","token_type":"Bearer","refresh_token":"rt-next","expires_in":3600}`)
+		io.WriteString(w, `{"access_token":"nethttp-`+string(rune('0'+n))+`","token_type":"Bearer","refresh_token":"rt-next","expires_in":3600}`)
 	}))
 	t.Cleanup(s.Close)
 	t.Cleanup(s.open)
 	return s
 }
 
-// inlineTransport renews an expired stored token with a RefreshGrant over
-// net/http: the configuration whose renewals run on the requesting
-// goroutine when its context cannot end.
-func inlineTransport(s *gatedTokenServer, timeout time.Duration) *bearerkit.Transport {
+// netHTTPTransport renews an expired stored token with a RefreshGrant over
+// net/http's Transport, as most users configure it.
+func netHTTPTransport(s *gatedTokenServer, timeout time.Duration) *bearerkit.Transport {
 	store := &bearerkit.MemoryStore{}
 	_ = store.Save(context.Background(), &bearerkit.Token{AccessToken: "old", RefreshToken: "rt-old", Expiry: time.Now().Add(-time.Minute)})
 	return &bearerkit.Transport{
@@ -59,13 +58,12 @@ func inlineTransport(s *gatedTokenServer, timeout time.Duration) *bearerkit.Tran
 	}
 }
 
-// A renewal run by the request that started it is bounded by RenewTimeout
-// like any other: a token endpoint that never answers gives an error, and
-// the next request tries again.
-func TestInlineRenewalIsBounded(t *testing.T) {
+// A renewal over net/http is bounded by RenewTimeout: a token endpoint that
+// never answers gives an error, and the next request tries again.
+func TestNetHTTPRenewalIsBounded(t *testing.T) {
 	t.Parallel()
 	s := newGatedTokenServer(t)
-	tr := inlineTransport(s, 300*time.Millisecond)
+	tr := netHTTPTransport(s, 300*time.Millisecond)
 	_, err := tr.Token(context.Background())
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
@@ -73,16 +71,16 @@ func TestInlineRenewalIsBounded(t *testing.T) {
 	s.open()
 	tok, err := tr.Token(context.Background())
 	require.NoError(t, err)
-	assert.Equal(t, "inline-2", tok.AccessToken)
+	assert.Equal(t, "nethttp-2", tok.AccessToken)
 }
 
-// Requests that join a renewal run by the request that started it wait for
-// it (one token request for all, counted at the server); one whose context
-// ends leaves at once, and the renewal goes on for the others.
-func TestInlineRenewalWaiters(t *testing.T) {
+// Requests that join a renewal over net/http wait for it (one token request
+// for all, counted at the server); one whose context ends leaves at once,
+// and the renewal goes on for the others.
+func TestNetHTTPRenewalWaiters(t *testing.T) {
 	t.Parallel()
 	s := newGatedTokenServer(t)
-	tr := inlineTransport(s, 10*time.Second)
+	tr := netHTTPTransport(s, 10*time.Second)
 	const n = 20
 	tokens := make(chan string, n)
 	for range n {
@@ -107,7 +105,7 @@ func TestInlineRenewalWaiters(t *testing.T) {
 	assert.ErrorIs(t, <-quit, context.Canceled, "a waiter whose context ends leaves while the renewal runs")
 	s.open()
 	for range n {
-		assert.Equal(t, "inline-1", <-tokens)
+		assert.Equal(t, "nethttp-1", <-tokens)
 	}
 	assert.EqualValues(t, 1, s.calls.Load(), "one token request for every waiter")
 }
