@@ -71,12 +71,8 @@ func runLogin(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&set.ClientSecretEnv, "client-secret-env", "", "")
 	fs.BoolVar(&set.InsecureHTTP, "insecure-http", false, "")
 	fs.BoolVar(&passwordStdin, "password-stdin", false, "")
-	rest, err := parseFlags(e, fs, loginUsage, args)
-	if err != nil {
+	if err := parseFlagsOnly(e, fs, loginUsage, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usageErrorf("unexpected argument %q", rest[0])
 	}
 
 	name := e.profileName()

@@ -35,12 +35,8 @@ func runLogout(ctx context.Context, e *env, args []string) error {
 	flags := newFlagSet("logout", e)
 	var local bool
 	flags.BoolVar(&local, "local", false, "")
-	rest, err := parseFlags(e, flags, logoutUsage, args)
-	if err != nil {
+	if err := parseFlagsOnly(e, flags, logoutUsage, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usageErrorf("unexpected argument %q", rest[0])
 	}
 	ss, err := e.openSession(0)
 	if err != nil {

@@ -61,12 +61,8 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("status", e)
 	var asJSON bool
 	fs.BoolVar(&asJSON, "json", false, "")
-	rest, err := parseFlags(e, fs, statusUsage, args)
-	if err != nil {
+	if err := parseFlagsOnly(e, fs, statusUsage, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usageErrorf("unexpected argument %q", rest[0])
 	}
 	ss, err := e.openSession(0)
 	if err != nil {

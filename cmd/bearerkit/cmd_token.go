@@ -55,12 +55,8 @@ func runToken(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&output, "output", output, "")
 	fs.StringVar(&output, "o", output, "")
 	fs.DurationVar(&minValid, "min-valid", 0, "")
-	rest, err := parseFlags(e, fs, tokenUsage, args)
-	if err != nil {
+	if err := parseFlagsOnly(e, fs, tokenUsage, args); err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return usageErrorf("unexpected argument %q", rest[0])
 	}
 	switch output {
 	case outRaw, outHeader, outJSON, outExecCrd:

@@ -121,6 +121,16 @@ func parseFlags(e *env, fs *flag.FlagSet, usage string, args []string) ([]string
 	}
 }
 
+// parseFlagsOnly is parseFlags for a command that takes no positional
+// argument: one is a usage error.
+func parseFlagsOnly(e *env, fs *flag.FlagSet, usage string, args []string) error {
+	rest, err := parseFlags(e, fs, usage, args)
+	if err == nil && len(rest) > 0 {
+		err = usageErrorf("unexpected argument %q", rest[0])
+	}
+	return err
+}
+
 // refuseSecretFlags refuses flags that would put a secret on the command
 // line, where ps and the shell's history show it.
 func refuseSecretFlags(args []string) error {
