@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	mrand "math/rand/v2"
+	"os"
 	"reflect"
 	"strconv"
 	"sync"
@@ -355,7 +356,7 @@ func (s *Store) store(ctx context.Context, p bearerkit.RenewPolicy, gen int64, t
 // (renew locally, or fail with WithFailWhenDown), or anything else (fail).
 func (s *Store) cannot(ctx context.Context, p bearerkit.RenewPolicy, prev *bearerkit.Token, renew func(context.Context, *bearerkit.Token) (*bearerkit.Token, error), err error) (*bearerkit.Token, bool, error) {
 	switch {
-	case ctx.Err() != nil:
+	case ctx.Err() != nil || ended(ctx, err):
 		return nil, false, err
 	case !errors.Is(err, ErrUnavailable):
 		if errors.Is(err, ErrUndecryptable) || errors.Is(err, ErrCorrupt) {
@@ -604,13 +605,34 @@ return 0
 // redisErr wraps an error of a Redis command: the caller's context error as
 // is, an unreachable Redis with ErrUnavailable.
 func (s *Store) redisErr(ctx context.Context, op string, err error) error {
-	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-		return fmt.Errorf("redisstore: %s: %w", op, ctx.Err())
+	if ended(ctx, err) {
+		cause := ctx.Err()
+		if cause == nil {
+			cause = context.DeadlineExceeded
+		}
+		return fmt.Errorf("redisstore: %s: %w", op, cause)
 	}
 	if unavailable(err) {
 		return fmt.Errorf("%w (%s): %w", ErrUnavailable, op, err)
 	}
 	return fmt.Errorf("redisstore: %s: %w", op, err)
+}
+
+// ended reports whether err is ctx ending, not Redis failing. A client
+// with ContextTimeoutEnabled gives its socket ctx's deadline, and the
+// socket's timeout ("i/o timeout") may fire an instant before ctx's own
+// timer: that is ctx's deadline too, not Redis down (which would send
+// this process's renewals around the fleet's lease).
+func ended(ctx context.Context, err error) bool {
+	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return true
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+			return true
+		}
+	}
+	return false
 }
 
 // unavailable reports whether err means Redis cannot serve now, as opposed

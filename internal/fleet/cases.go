@@ -303,21 +303,39 @@ func (s Suite) KillHolder(t *testing.T, afterRotation, grace bool) {
 		first = append(first, p.Reply())
 	}
 	wave := Sum(first)
-	after := Sum(f.All(Command{Op: "get", N: 20}))
+	// The next renewal starts within the dead holder's lease: at once with
+	// a FileStore (the system drops a dead process's lock), within its
+	// RenewTimeout plus the lease margin with Redis. A holder killed just
+	// after it took the lease again (its first renewal timed out) holds
+	// the others off for that long: waves until one succeeds, then the
+	// counts.
+	var after Reply
+	waves := 0
+	Eventually(t, 60*time.Second, "the fleet to recover after the kill", func() bool {
+		waves++
+		after = Sum(f.All(Command{Op: "get", N: 20}))
+		return after.Failed == 0 && after.OK == 20*len(f.Live())
+	})
 	st := kc.Stats()
 	t.Logf("FIGURES holder (worker %d) killed %s rotation (grace %v): requests of the others while it died %d ok %d failed %v; afterwards %d ok %d failed; "+
-		"password logins %d, reuse detections %d, grace replays %d, refreshes %d, refresh failures %d",
+		"password logins %d, reuse detections %d, grace replays %d, refreshes %d, refresh failures %d; waves until recovery %d",
 		holder.Index, map[bool]string{false: "before", true: "after"}[afterRotation], grace, wave.Requests, wave.OK, wave.Errors,
-		after.OK, after.Failed, st.LoginAttempts, st.ReuseDetections, kc.GraceReplays(), st.Refreshes, st.RefreshFailures)
-	if after.Failed != 0 || after.OK != 20*len(f.Live()) {
-		t.Errorf("after the kill the fleet did not recover: %v", after)
-	}
-	wantLogins, wantReuse := 0, 0
+		after.OK, after.Failed, st.LoginAttempts, st.ReuseDetections, kc.GraceReplays(), st.Refreshes, st.RefreshFailures, waves)
+	// After the rotation without a grace, the rotated refresh token died
+	// with the holder: the old one is refused (a reuse) and one password
+	// login restores the grant. A renewal that takes the lease with little
+	// of its RenewTimeout left may get as far as the refused refresh and
+	// no further; the next one sends the dead token again (a second reuse
+	// detection of a grant already dead, which costs nothing) before the
+	// login: so at least one reuse, exactly one login.
+	wantLogins := 0
+	reuseOK := st.ReuseDetections == 0
 	if afterRotation && !grace {
-		wantLogins, wantReuse = 1, 1
+		wantLogins, reuseOK = 1, st.ReuseDetections >= 1
 	}
-	if st.LoginAttempts != wantLogins || st.ReuseDetections != wantReuse {
-		t.Errorf("password logins %d, reuse detections %d; want %d and %d", st.LoginAttempts, st.ReuseDetections, wantLogins, wantReuse)
+	if st.LoginAttempts != wantLogins || !reuseOK {
+		t.Errorf("password logins %d, reuse detections %d; want %d logins and %s", st.LoginAttempts, st.ReuseDetections, wantLogins,
+			map[bool]string{false: "no reuse", true: "at least one reuse"}[afterRotation && !grace])
 	}
 	if grace && kc.GraceReplays() != 1 {
 		t.Errorf("grace replays %d, want 1", kc.GraceReplays())
