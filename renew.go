@@ -524,6 +524,11 @@ func (st *state) coordinate(ctx context.Context, coord Coordinator, w *renewWork
 		if !w.setStage(stageAuth) {
 			return nil, &renewTimeoutError{stage: stageCoordinate, timeout: t.renewTimeout()}
 		}
+		if d, ok := ctx.Deadline(); ok && time.Until(d) < minTokenCall(t.renewTimeout()) {
+			// Its turn came too late: waiting for another process used up
+			// the bound.
+			return nil, &renewTimeoutError{stage: stageCoordinate, timeout: t.renewTimeout()}
+		}
 		tok, err := t.authenticate(ctx, base, limit)
 		if err == nil {
 			err = checkToken(tok)
@@ -568,6 +573,13 @@ func (st *state) coordinate(ctx context.Context, coord Coordinator, w *renewWork
 		}
 	}
 }
+
+// minTokenCall is the least time left in which a renewal whose turn the
+// Coordinator gave it late still sends a token request: one sent with less
+// would likely be cut off after the platform answered, and a rotated
+// refresh token lost with the answer. The next renewal, with a whole
+// RenewTimeout, sends it instead.
+func minTokenCall(timeout time.Duration) time.Duration { return min(250*time.Millisecond, timeout/8) }
 
 // callRenew calls the Coordinator, turning a panic into an error.
 func (st *state) callRenew(ctx context.Context, coord Coordinator, prev *Token, renew func(context.Context, *Token) (*Token, error)) (tok *Token, renewed bool, err error) {

@@ -337,8 +337,10 @@ func (s Suite) KillHolder(t *testing.T, afterRotation, grace bool) {
 		t.Errorf("password logins %d, reuse detections %d; want %d logins and %s", st.LoginAttempts, st.ReuseDetections, wantLogins,
 			map[bool]string{false: "no reuse", true: "at least one reuse"}[afterRotation && !grace])
 	}
-	if grace && kc.GraceReplays() != 1 {
-		t.Errorf("grace replays %d, want 1", kc.GraceReplays())
+	// A renewal cut off after the platform answered leaves the next one to
+	// present the same token within the grace again: at least one replay.
+	if grace && kc.GraceReplays() < 1 {
+		t.Errorf("grace replays %d, want at least 1", kc.GraceReplays())
 	}
 	SameToken(t, f.All(Command{Op: "token"}))
 	NoLeaks(t, f)
