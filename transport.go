@@ -109,8 +109,12 @@ type Transport struct {
 	// Authenticator still returns is kept if nothing newer has replaced
 	// the one it renews; a Save that hangs does not keep the new token from
 	// being used. The renewal runs detached from the request that started
-	// it, so a caller that gives up does not cancel it for the others. Zero
-	// means DefaultRenewTimeout.
+	// it, so a caller that gives up does not cancel it for the others. A
+	// renewal that waited for another process's (see Coordinator) and has
+	// less than min(250 ms, RenewTimeout/8) left when its turn comes sends
+	// no token request, since its answer would likely be cut off and a
+	// rotated refresh token lost with it: it fails with the bound, and the
+	// next renewal sends it. Zero means DefaultRenewTimeout.
 	RenewTimeout time.Duration
 
 	// Cookies, when set, sends the token as cookies with these names
