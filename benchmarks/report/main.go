@@ -30,6 +30,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bearerkit/bearerkit/benchmarks/internal/stormjson"
 )
 
 func main() {
@@ -332,38 +334,11 @@ func median(xs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// stormSummary is one row of the storm command's -json output.
-type stormSummary struct {
-	N          int       `json:"n"`
-	Client     string    `json:"client"`
-	Rounds     int       `json:"rounds"`
-	TokenCalls int64     `json:"token_calls"`
-	Failures   int64     `json:"failures"`
-	Held       int       `json:"held"`
-	OK         bool      `json:"ok"`
-	P50        float64   `json:"p50_ms"`
-	P99        float64   `json:"p99_ms"`
-	P50s       []float64 `json:"p50s_ms"`
-	P99s       []float64 `json:"p99s_ms"`
-}
-
-type steadySummary struct {
-	Client       string  `json:"client"`
-	Requests     int     `json:"requests"`
-	Renewals     int64   `json:"renewals"`
-	SyncRenewals int64   `json:"sync_renewals"`
-	Late         int64   `json:"late"`
-	Failures     int64   `json:"failures"`
-	P50          float64 `json:"p50_ms"`
-	P99          float64 `json:"p99_ms"`
-	P100         float64 `json:"p100_ms"`
-}
-
-type stormResults struct {
-	Expired []stormSummary  `json:"expired"`
-	Revoked []stormSummary  `json:"revoked"`
-	Steady  []steadySummary `json:"steady"`
-}
+type (
+	stormSummary  = stormjson.Storm
+	steadySummary = stormjson.Steady
+	stormResults  = stormjson.Results
+)
 
 func readStorms(path string) (*stormResults, error) {
 	b, err := os.ReadFile(path)

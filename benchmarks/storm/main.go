@@ -53,6 +53,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/bearerkit/bearerkit"
+	"github.com/bearerkit/bearerkit/benchmarks/internal/stormjson"
 )
 
 const (
@@ -295,7 +296,7 @@ func run(w io.Writer, cfg config) (*results, error) {
 		header(w)
 		res.expired = storms("expired", expiredStorm)
 		for _, r := range summarize(res.expired) {
-			r.print(w)
+			printSummary(w, r)
 		}
 	}
 	if cfg.runs("revoked") {
@@ -335,19 +336,7 @@ func run(w io.Writer, cfg config) (*results, error) {
 
 // summary is the figures of one (scenario, N, client) over its rounds, as
 // printed and written by -json (milliseconds).
-type summary struct {
-	N          int       `json:"n"`
-	Client     string    `json:"client"`
-	Rounds     int       `json:"rounds"`
-	TokenCalls int64     `json:"token_calls"` // the most of any round
-	Failures   int64     `json:"failures"`    // all rounds
-	Held       int       `json:"held,omitempty"`
-	OK         bool      `json:"ok"`     // some round had no failure: P50 and P99 are figures
-	P50        float64   `json:"p50_ms"` // median over the rounds without failures
-	P99        float64   `json:"p99_ms"`
-	P50s       []float64 `json:"p50s_ms"` // every round's
-	P99s       []float64 `json:"p99s_ms"`
-}
+type summary = stormjson.Storm
 
 // summarize groups rows by (N, client), in order of first appearance.
 func summarize(rows []row) []summary {
@@ -407,34 +396,11 @@ func msf(ok bool, v float64) string {
 	return fmt.Sprintf("%.2f ms", v)
 }
 
-// jsonResults is what -json writes.
-type jsonResults struct {
-	GOOS      string       `json:"goos"`
-	GOARCH    string       `json:"goarch"`
-	CPUs      int          `json:"cpus"`
-	GoVersion string       `json:"go_version"`
-	Expired   []summary    `json:"expired"`
-	Revoked   []summary    `json:"revoked"`
-	Steady    []steadyJSON `json:"steady"`
-}
-
-type steadyJSON struct {
-	Client       string  `json:"client"`
-	Requests     int     `json:"requests"`
-	Renewals     int64   `json:"renewals"`
-	SyncRenewals int64   `json:"sync_renewals"`
-	Late         int64   `json:"late"`
-	Failures     int64   `json:"failures"`
-	P50          float64 `json:"p50_ms"`
-	P99          float64 `json:"p99_ms"`
-	P100         float64 `json:"p100_ms"`
-}
-
 func writeJSON(path string, res *results) error {
-	out := jsonResults{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version(),
+	out := stormjson.Results{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version(),
 		Expired: summarize(res.expired), Revoked: summarize(res.revoked)}
 	for _, r := range res.steady {
-		out.Steady = append(out.Steady, steadyJSON{Client: r.client, Requests: r.requests, Renewals: r.renewals,
+		out.Steady = append(out.Steady, stormjson.Steady{Client: r.client, Requests: r.requests, Renewals: r.renewals,
 			SyncRenewals: r.syncRenewals, Late: r.late, Failures: r.failures,
 			P50: msOf(r.lat.p(50)), P99: msOf(r.lat.p(99)), P100: msOf(r.lat.p(100))})
 	}
@@ -450,7 +416,7 @@ func header(w io.Writer) {
 	fmt.Fprintln(w, "|---:|---|---:|---:|---:|---:|")
 }
 
-func (r summary) print(w io.Writer) {
+func printSummary(w io.Writer, r summary) {
 	fmt.Fprintf(w, "| %d | %s | %d | %d | %s | %s |\n", r.N, r.Client, r.TokenCalls, r.Failures, msf(r.OK, r.P50), msf(r.OK, r.P99))
 }
 
