@@ -39,21 +39,10 @@ func authClient(ctx context.Context, own *http.Client) *http.Client {
 	return http.DefaultClient
 }
 
-// authHTTPClient is the client the Transport hands its Authenticator's
-// requests: the one NewClient was given, else one on Base; nil when
-// neither is set (http.DefaultClient then).
-func (t *Transport) authHTTPClient() *http.Client {
-	if t.authHC != nil {
-		return t.authHC
-	}
-	if t.Base != nil {
-		return &http.Client{Transport: t.Base}
-	}
-	return nil
-}
-
-// authClient is authHTTPClient made once per Transport (the client on Base
-// at its first renewal). st.mu must be held.
+// authClient is the client the Transport hands its Authenticator's
+// requests: the one NewClient was given, else one on Base, made once at
+// first need; nil when neither is set (http.DefaultClient then). st.mu must
+// be held.
 func (st *state) authClient() *http.Client {
 	t := st.t
 	if t.authHC != nil || t.Base == nil {

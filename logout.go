@@ -80,7 +80,10 @@ func (c *Client) Logout(ctx context.Context) error {
 		case r == nil:
 			errs = append(errs, ErrNoRevoker)
 		default:
-			if err := r.RevokeToken(WithHTTPClientContext(ctx, tr.authHTTPClient()), tok); err != nil {
+			st.mu.Lock()
+			hc := st.authClient()
+			st.mu.Unlock()
+			if err := r.RevokeToken(WithHTTPClientContext(ctx, hc), tok); err != nil {
 				errs = append(errs, err)
 			}
 		}
