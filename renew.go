@@ -356,7 +356,7 @@ const abandonGrace = 100 * time.Millisecond
 // work is the body of a renewal, run in its own goroutine: take a newer
 // token from the Store if it has one, else call Auth (with retries), then
 // save the result. Every step that runs user code recovers a panic.
-func (st *state) work(ctx context.Context, w *renewWork, limit time.Time) {
+func (st *state) work(ctx *renewCtx, w *renewWork, limit time.Time) {
 	t := st.t
 	if coord, ok := t.Store.(Coordinator); ok {
 		st.coordinate(ctx, coord, w, limit)
@@ -511,16 +511,13 @@ func (st *state) policy() RenewPolicy {
 // coordinate runs a renewal through the Store's Coordinator: it adopts a
 // token another process stored, or calls Auth (with retries) as the one
 // process that renews.
-func (st *state) coordinate(ctx context.Context, coord Coordinator, w *renewWork, limit time.Time) {
+func (st *state) coordinate(ctx *renewCtx, coord Coordinator, w *renewWork, limit time.Time) {
 	t := st.t
 	w.setStage(stageCoordinate)
-	pctx := ctx
-	if rc, ok := ctx.(*renewCtx); ok {
-		rc.policy, rc.hasPolicy = st.policy(), true
-	} else {
-		pctx = WithPolicy(ctx, st.policy())
-	}
-	tok, renewed, err := st.callRenew(pctx, coord, w.prev, func(ctx context.Context, base *Token) (*Token, error) {
+	// The Coordinator reads the policy from the renewal's own context (see
+	// Policy): no WithPolicy layer.
+	ctx.policy, ctx.hasPolicy = st.policy(), true
+	tok, renewed, err := st.callRenew(ctx, coord, w.prev, func(ctx context.Context, base *Token) (*Token, error) {
 		if !w.setStage(stageAuth) {
 			return nil, &renewTimeoutError{stage: stageCoordinate, timeout: t.renewTimeout()}
 		}
