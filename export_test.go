@@ -35,7 +35,7 @@ func FlightWaiters(t *Transport) int {
 	if st.flight == nil {
 		return 0
 	}
-	return st.flight.waiters
+	return int(st.flight.waiters)
 }
 
 // RetryAfter parses a Retry-After header value at now.

@@ -11,7 +11,7 @@ import (
 
 // reason says why a renewal started; it is logged and steers what a
 // failure means.
-type reason int
+type reason uint8
 
 const (
 	reasonFirst  reason = iota // no token yet
@@ -182,12 +182,12 @@ func (st *state) markDead(s *snapshot) {
 // start begins a renewal replacing prev. st.mu must be held.
 func (st *state) start(ctx context.Context, prev *snapshot, r reason) *flight {
 	f := newFlight(st.session, r)
-	f.w.base, f.w.session = prev, st.session
+	f.w.base = prev
 	if d, ok := ctx.Deadline(); ok {
 		f.limit = d
 	}
 	f.caller = ctx
-	f.hc = st.authClient()
+	f.ctx.hc = st.authClient() // fly keeps it only if ctx carries no client
 	st.flight = f
 	go st.fly(f)
 	return f
@@ -199,18 +199,20 @@ func (st *state) start(ctx context.Context, prev *snapshot, r reason) *flight {
 // honours its context abandonGrace to come back with its own error; a
 // TokenStore or an Authenticator that ignores its context is left behind,
 // and this goroutine ends when the blocked call returns. Otherwise fly lands
-// the renewal itself. So a renewal costs one goroutine and one timer (and
-// the timer of its context's deadline): the work runs on the goroutine
-// that lands it, not on a second one that a supervisor waits for.
+// the renewal itself. So a renewal costs one goroutine and one timer, which
+// also ends its context at the deadline (see renewDeadline): the work runs
+// on the goroutine that lands it, not on a second one that a supervisor
+// waits for.
 func (st *state) fly(f *flight) {
 	growStack()
 	t := st.t
 	w := &f.w
 	timeout := t.renewTimeout()
-	deadline, cancel := context.WithTimeout(context.Background(), timeout)
-	f.ctx = renewCtx{Context: deadline, caller: f.caller, rec: &w.stepRec, insecure: t.AllowInsecureHTTP}
-	if hc := f.hc; hc != nil && HTTPClientFromContext(f.caller) == nil {
-		f.ctx.hc = hc
+	c := &f.ctx
+	c.caller, c.rec, c.insecure = f.caller, &w.stepRec, t.AllowInsecureHTTP
+	c.at = time.Now().Add(timeout)
+	if c.hc != nil && HTTPClientFromContext(f.caller) != nil {
+		c.hc = nil // the request's own client is the Authenticator's
 	}
 	w.started = st.now()
 	if w.base != nil {
@@ -218,15 +220,15 @@ func (st *state) fly(f *flight) {
 		w.prev = &c
 	}
 	bound := time.AfterFunc(timeout, func() {
-		// The context's own deadline, set just before, ends it now
-		// (context.DeadlineExceeded): a step that honours it returns.
+		// The context's deadline has come: a step that honours it
+		// returns.
+		f.ctx.end(deadlineCame)
 		w.awaitEnd(abandonGrace)
-		cancel()
 		st.land(f, timeout)
 	})
 	st.work(&f.ctx, w, f.limit)
 	if bound.Stop() {
-		cancel()
+		f.ctx.end(workReturned)
 		st.land(f, timeout)
 		return
 	}
@@ -276,7 +278,7 @@ func (st *state) land(f *flight, timeout time.Duration) {
 	}
 
 	st.mu.Lock()
-	if st.session != f.session {
+	if st.session != f.w.session {
 		err = errLoggedOut // Logout came first: publish nothing
 	} else {
 		st.flight = nil

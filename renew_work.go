@@ -11,20 +11,18 @@ import (
 
 // renewCtx is the context a renewal's steps run under: the values of the
 // request that started it without its cancellation or deadline (what
-// context.WithoutCancel gives), its own deadline (RenewTimeout), and what a
-// renewal adds, the Fallback step record, the Transport's AllowInsecureHTTP
-// and its HTTP client, in one value (a field of the flight) rather than a
-// chain of contexts. Done, Err, Deadline and the context package's own key
-// are the deadline's, so contexts derived from it are cancelled with it as
-// usual.
+// context.WithoutCancel gives, see Value), its own deadline
+// (RenewTimeout: see renewDeadline), and what a renewal adds, the Fallback
+// step record, the Transport's AllowInsecureHTTP and its HTTP client, in one
+// value (a field of the flight) rather than a chain of contexts.
 type renewCtx struct {
-	context.Context                 // the deadline, detached from the caller
-	caller          context.Context // whose values it carries
-	rec             *stepRecord
-	insecure        bool         // answer true for insecureKey
-	hc              *http.Client // answer it for httpClientKey, if set
-	policy          RenewPolicy  // answer it for policyKey, if hasPolicy
-	hasPolicy       bool
+	renewDeadline
+	caller    context.Context // whose values it carries
+	rec       *stepRecord
+	hc        *http.Client // answer it for httpClientKey, if set
+	policy    RenewPolicy  // answer it for policyKey, if hasPolicy
+	insecure  bool         // answer true for insecureKey
+	hasPolicy bool
 }
 
 func (c *renewCtx) Value(key any) any {
@@ -44,16 +42,16 @@ func (c *renewCtx) Value(key any) any {
 			return c.policy
 		}
 	}
-	// The deadline answers the context package's own key (its cancelCtx)
-	// and nothing else; every other value is the caller's.
-	if v := c.Context.Value(key); v != nil {
-		return v
+	if key == cancelCtxKey {
+		// The context package's own key: caller's cancellation is not
+		// this context's, and context.Cause of it is its Err.
+		return nil
 	}
 	return c.caller.Value(key)
 }
 
 // stage is the step a renewal's worker is in.
-type stage int
+type stage uint8
 
 const (
 	stageLoad       stage = iota // reading the TokenStore
@@ -76,18 +74,19 @@ type renewWork struct {
 	session uint64    // state.session when the renewal started
 	started time.Time
 	saveErr error // the Store's Save failed (guarded by mu)
-	mine    bool  // the Coordinator ran this renewal's Authenticator (set by the renew func, read after Renew returns)
 	stepRec stepRecord
+	mine    bool // the Coordinator ran this renewal's Authenticator (set by the renew func, read after Renew returns)
 
-	mu        sync.Mutex
-	stage     stage
-	tok       *Token
+	// Guarded by mu (beside mine only to share its word).
 	fromStore bool
-	err       error
 	taken     bool
+	ended     bool // the work returned
+	stage     stage
+	mu        sync.Mutex
+	tok       *Token
+	err       error
 	tokVal    Token         // tok's storage when the Authenticator produced it
 	auth      string        // tok's Authorization value, when made already
-	ended     bool          // the work returned
 	endCh     chan struct{} // closed when it does, once awaitEnd waits for it
 }
 
@@ -189,10 +188,10 @@ func (w *renewWork) steps() (step int, auth Authenticator, attempts int) {
 // which of its steps produced the token; and authenticate counts its calls.
 type stepRecord struct {
 	mu       sync.Mutex
+	attempts atomic.Int32
 	set      bool
 	index    int
 	auth     Authenticator // the step, printed only if a log record names it
-	attempts atomic.Int32
 }
 
 type fallbackStepKey struct{}

@@ -121,16 +121,13 @@ func (st *state) setTimer(s *snapshot, now int64) {
 // flight is one renewal in progress. Its requests wait for a baton (see
 // wait).
 type flight struct {
-	baton   chan struct{} // capacity batons; end puts them all in
-	batons  int
-	hc      *http.Client // the Transport's client for the Authenticator (see authClient); nil: none
+	baton   chan struct{} // one baton for each of its places; end puts them all in
 	snap    *snapshot
 	err     error
-	waiters int    // requests that joined it; guarded by state.mu
-	session uint64 // state.session when it started
+	waiters int32  // requests that joined it; guarded by state.mu
+	reason  reason // why it started
 
 	// What the renewal's goroutine works with, allocated with the flight.
-	reason reason
 	caller context.Context // the starting request's context: its values count, not its end
 	limit  time.Time       // that request's deadline, if it had one
 	ctx    renewCtx
@@ -174,12 +171,14 @@ const maxBatons = 8
 // newFlight returns a flight of session.
 func newFlight(session uint64, r reason) *flight {
 	n := min(runtime.GOMAXPROCS(0), maxBatons)
-	return &flight{baton: make(chan struct{}, n), batons: n, session: session, reason: r}
+	f := &flight{baton: make(chan struct{}, n), reason: r}
+	f.w.session = session
+	return f
 }
 
 // end wakes the waiters; f.snap and f.err are set.
 func (f *flight) end() {
-	for range f.batons {
+	for range cap(f.baton) {
 		f.baton <- struct{}{}
 	}
 }
