@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/bearerkit/bearerkit/internal/redact"
@@ -41,14 +40,15 @@ func (g ClientCredentials) Authenticate(ctx context.Context, prev *Token) (*Toke
 	if g.ClientID == "" {
 		return nil, &AuthError{Grant: "client_credentials", Endpoint: redact.URL(g.TokenURL), Err: fmt.Errorf("%w: ClientCredentials needs ClientID", ErrInvalidOption)}
 	}
-	form := url.Values{"grant_type": {"client_credentials"}}
-	if len(g.Scopes) > 0 {
-		form.Set("scope", strings.Join(g.Scopes, " "))
-	}
-	return formRequest{
+	r := formRequest{
 		grant: "client_credentials", tokenURL: g.TokenURL, clientID: g.ClientID, clientSecret: g.ClientSecret,
-		style: g.AuthStyle, form: form, hc: g.HTTPClient, secrets: secretsWith(prev, g.ClientSecret),
-	}.do(ctx)
+		style: g.AuthStyle, hc: g.HTTPClient, secrets: secretsWith(prev, g.ClientSecret),
+	}
+	r.form.set("grant_type", "client_credentials")
+	if len(g.Scopes) > 0 {
+		r.form.set("scope", strings.Join(g.Scopes, " "))
+	}
+	return r.do(ctx)
 }
 
 func (g ClientCredentials) fields() []redact.Field {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/bearerkit/bearerkit/internal/redact"
@@ -43,14 +42,17 @@ func (g PasswordGrant) Authenticate(ctx context.Context, prev *Token) (*Token, e
 	if g.Username == "" || g.Password == "" {
 		return nil, &AuthError{Grant: "password", Endpoint: redact.URL(g.TokenURL), Err: fmt.Errorf("%w: PasswordGrant needs Username and Password", ErrInvalidOption)}
 	}
-	form := url.Values{"grant_type": {"password"}, "username": {g.Username}, "password": {g.Password}}
-	if len(g.Scopes) > 0 {
-		form.Set("scope", strings.Join(g.Scopes, " "))
-	}
-	return formRequest{
+	r := formRequest{
 		grant: "password", tokenURL: g.TokenURL, clientID: g.ClientID, clientSecret: g.ClientSecret,
-		style: g.AuthStyle, form: form, hc: g.HTTPClient, secrets: secretsWith(prev, g.Password, g.ClientSecret),
-	}.do(ctx)
+		style: g.AuthStyle, hc: g.HTTPClient, secrets: secretsWith(prev, g.Password, g.ClientSecret),
+	}
+	r.form.set("grant_type", "password")
+	r.form.set("username", g.Username)
+	r.form.set("password", g.Password)
+	if len(g.Scopes) > 0 {
+		r.form.set("scope", strings.Join(g.Scopes, " "))
+	}
+	return r.do(ctx)
 }
 
 func (g PasswordGrant) fields() []redact.Field {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 
 	"github.com/bearerkit/bearerkit/internal/redact"
 )
@@ -34,12 +33,14 @@ func (g RefreshGrant) Authenticate(ctx context.Context, prev *Token) (*Token, er
 	if prev == nil || prev.RefreshToken == "" {
 		return nil, ErrNoRefreshToken
 	}
-	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {prev.RefreshToken}}
-	tok, err := formRequest{
+	r := formRequest{
 		grant: "refresh_token", tokenURL: g.TokenURL, clientID: g.ClientID, clientSecret: g.ClientSecret,
-		style: g.AuthStyle, form: form, hc: g.HTTPClient,
+		style: g.AuthStyle, hc: g.HTTPClient,
 		secrets: secretsWith(prev, g.ClientSecret),
-	}.do(ctx)
+	}
+	r.form.set("grant_type", "refresh_token")
+	r.form.set("refresh_token", prev.RefreshToken)
+	tok, err := r.do(ctx)
 	if err != nil {
 		return nil, err
 	}

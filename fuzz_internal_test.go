@@ -162,3 +162,34 @@ func FuzzIsJSONNumber(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTokenForm checks tokenForm against url.Values: the same body for the
+// same fields, whatever their order and content.
+func FuzzTokenForm(f *testing.F) {
+	f.Add("password", "alice", "p@ss w&rd=", "read write", "app", "s3cr+t/")
+	f.Add("refresh_token", "", "rt-é%", "", "", "")
+	f.Fuzz(func(t *testing.T, grant, user, secret, scope, clientID, clientSecret string) {
+		var tf tokenForm
+		want := url.Values{}
+		set := func(k, v string) {
+			tf.set(k, v)
+			want.Set(k, v)
+		}
+		set("grant_type", grant)
+		if user != "" {
+			set("username", user)
+		}
+		set("password", secret)
+		if scope != "" {
+			set("scope", scope)
+		}
+		set("client_id", clientID)
+		if clientSecret != "" {
+			set("client_secret", clientSecret)
+		}
+		set("grant_type", grant+"!") // replaced, not added
+		if got := tf.encode(); got != want.Encode() {
+			t.Fatalf("encode = %q, url.Values gives %q", got, want.Encode())
+		}
+	})
+}

@@ -44,7 +44,7 @@ type formRequest struct {
 	clientID     string
 	clientSecret string
 	style        AuthStyle
-	form         url.Values
+	form         tokenForm
 	hc           *http.Client
 	secrets      []string
 }
@@ -54,14 +54,14 @@ func (r formRequest) do(ctx context.Context) (*Token, error) {
 	if r.tokenURL == "" {
 		return nil, &AuthError{Grant: r.grant, Err: fmt.Errorf("no TokenURL: %w", ErrInvalidOption)}
 	}
-	form := r.form
+	form := &r.form
 	if r.clientID != "" && (r.clientSecret == "" || r.style == AuthStyleParams) {
-		form.Set("client_id", r.clientID)
+		form.set("client_id", r.clientID)
 	}
 	if r.clientSecret != "" && r.style == AuthStyleParams {
-		form.Set("client_secret", r.clientSecret)
+		form.set("client_secret", r.clientSecret)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.tokenURL, strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.tokenURL, strings.NewReader(form.encode()))
 	if err != nil {
 		return nil, &AuthError{Grant: r.grant, Endpoint: redact.URL(r.tokenURL), Err: fmt.Errorf("invalid TokenURL: %w", ErrInvalidOption)}
 	}
