@@ -8,7 +8,7 @@ import (
 )
 
 // write formats the Performance section.
-func (r *reporter) write(w *strings.Builder, hot benchResults, storms *stormResults, tls, renew, tenants, newTenant benchResults, fleet *fleetFigures, fleetNote string, took time.Duration) {
+func (r *reporter) write(w *strings.Builder, hot benchResults, storms *stormResults, tls, renew, renew1, tenants, newTenant benchResults, fleet *fleetFigures, fleetNote string, took time.Duration) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	p("Measured by `cd benchmarks && go run ./report` (%s, %v): %s, %d cores, %s, linux/amd64.\n",
 		time.Now().UTC().Format("2006-01-02"), took.Round(time.Second), r.cpu, r.cores, r.goVersion)
@@ -24,7 +24,7 @@ func (r *reporter) write(w *strings.Builder, hot benchResults, storms *stormResu
 	r.writeHot(p, hot)
 	r.writeStorms(p, storms)
 	r.writeTLS(p, tls)
-	r.writeRenewal(p, renew)
+	r.writeRenewal(p, renew, renew1)
 	r.writeTenants(p, tenants, newTenant)
 	r.writeFleet(p, fleet, fleetNote)
 }
@@ -221,7 +221,7 @@ func (r *reporter) writeTLS(p printer, b benchResults) {
 	p("allocations are exact.\n\n")
 }
 
-func (r *reporter) writeRenewal(p printer, b benchResults) {
+func (r *reporter) writeRenewal(p printer, b, renew1 benchResults) {
 	p("### One renewal\n\n")
 	p("`BenchmarkRenewal`, the same canned token response for both, served by net/http (an\n")
 	p("http.Server over in-memory connections, or HTTP/2 with TLS on loopback). \"request\": a request\n")
@@ -238,7 +238,14 @@ func (r *reporter) writeRenewal(p printer, b benchResults) {
 	p("renewal on the request's goroutine when it was safe was tried, and measured no faster); with a\n")
 	p("RoundTripper that answers from memory (\"roundtripper\") it is most of the difference: about\n")
 	p("two thread wake-ups, the goroutine's start and the request's wake, which no step of a renewal\n")
-	p("answered from memory hides.\n\n")
+	p("answered from memory hides.")
+	const rt = "BenchmarkRenewal/case=roundtripper/impl="
+	if o, bk := renew1.med(rt+"oauth2", "ns/op"), renew1.med(rt+"bearerkit", "ns/op"); !math.IsNaN(o) && !math.IsNaN(bk) {
+		p(" On one processor (`-cpu 1`, the renewal's last command), where starting\n")
+		p("the goroutine and waking the request wake no idle processor, \"roundtripper\" takes %s for\n", ns(bk))
+		p("bearerkit against %s for x/oauth2 (%s): the rest of a renewal costs bearerkit less.", ns(o), x(bk/o))
+	}
+	p("\n\n")
 	p("| case | x/oauth2 | bearerkit | bearerkit, a TokenStore of the caller's |\n")
 	p("|---|---|---|---|\n")
 	for _, c := range []string{"request", "tls", "first", "roundtripper"} {
