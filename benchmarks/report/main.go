@@ -63,7 +63,7 @@ func plans(quick bool) plan {
 	if quick {
 		return plan{hotCount: 3, hotN: 100000, stormRounds: 3, stormSmallRounds: 5, steadyLifetimes: 2, tlsCount: 3, tlsN: 1000, renewCount: 3, renewTime: "0.2s", tenantCount: 1, newTenant: 50000, fleetCount: 2, fleetTime: "0.2s"}
 	}
-	return plan{hotCount: 5, hotN: 400000, stormRounds: 25, stormSmallRounds: 41, steadyLifetimes: 3, tlsCount: 5, tlsN: 3000, renewCount: 5, renewTime: "0.5s", tenantCount: 3, newTenant: 200000, fleetCount: 5, fleetTime: "0.5s"}
+	return plan{hotCount: 5, hotN: 400000, stormRounds: 25, stormSmallRounds: 41, steadyLifetimes: 3, tlsCount: 5, tlsN: 3000, renewCount: 9, renewTime: "0.5s", tenantCount: 3, newTenant: 200000, fleetCount: 5, fleetTime: "0.5s"}
 }
 
 func run(readme string, quick bool, rawDir string) error {

@@ -270,17 +270,18 @@ func (r *reporter) writeRenewal(p printer, b, renew1 benchResults) {
 			fewer = false
 		}
 		if ob, bb := b.med(base+"oauth2", "B/op"), b.med(base+"bearerkit", "B/op"); bb > ob {
-			moreBytes = append(moreBytes, fmt.Sprintf("%s +%.0f%%", c, 100*(bb/ob-1)))
+			moreBytes = append(moreBytes, fmt.Sprintf("%s +%.1f%%", c, 100*(bb/ob-1)))
 		}
 	}
 	if fewer {
-		p("bearerkit makes fewer allocations than x/oauth2 in every case. ")
+		p("bearerkit makes fewer allocations than x/oauth2 in every case.\n")
 	}
 	if len(moreBytes) == 0 {
 		p("Its bytes are at or below x/oauth2's in every case.\n\n")
 	} else {
-		p("Its bytes are above x/oauth2's in: %s. The token endpoint runs in the benchmark's\n", strings.Join(moreBytes, ", "))
-		p("process, so its allocations count too, and bearerkit's token request carries one header more\n")
+		p("Its bytes are above x/oauth2's in: %s.\n", strings.Join(moreBytes, ", "))
+		p("The token endpoint runs in the benchmark's process, so its allocations count too, and\n")
+		p("bearerkit's token request carries one header more\n")
 		p("(Accept: application/json, for servers that answer in another format without it), which the\n")
 		p("server parses: over HTTP/2 that is most of the difference. The rest is bearerkit's own copies of\n")
 		p("the token (the Authenticator gets a copy of the token it renews, the store keeps one) and, in\n")
