@@ -234,16 +234,22 @@ func (r *reporter) writeRenewal(p printer, b, renew1 benchResults) {
 	p("A bearerkit renewal runs on a goroutine of its own, bounded by RenewTimeout whatever it waits\n")
 	p("for (a request that gives up does not cancel it for the others; a hung store or Authenticator\n")
 	p("cannot hold requests past the bound); x/oauth2's runs on the caller's goroutine with no bound.\n")
-	p("Behind net/http the hand-off to that goroutine and back is lost in net/http's own (running the\n")
-	p("renewal on the request's goroutine when it was safe was tried, and measured no faster); with a\n")
-	p("RoundTripper that answers from memory (\"roundtripper\") it is most of the difference: about\n")
-	p("two thread wake-ups, the goroutine's start and the request's wake, which no step of a renewal\n")
-	p("answered from memory hides.")
-	const rt = "BenchmarkRenewal/case=roundtripper/impl="
-	if o, bk := renew1.med(rt+"oauth2", "ns/op"), renew1.med(rt+"bearerkit", "ns/op"); !math.IsNaN(o) && !math.IsNaN(bk) {
-		p(" On one processor (`-cpu 1`, the renewal's last command), where starting\n")
-		p("the goroutine and waking the request wake no idle processor, \"roundtripper\" takes %s for\n", ns(bk))
-		p("bearerkit against %s for x/oauth2 (%s): the rest of a renewal costs bearerkit less.", ns(o), x(bk/o))
+	p("Handing a renewal to that goroutine and back costs two thread wake-ups when a processor is\n")
+	p("idle (the goroutine's start, then the request's), a few microseconds on this machine. Behind\n")
+	p("net/http that is inside the spread of these rows, whose runs vary by 10 to 20%% on this shared\n")
+	p("machine (running the renewal on the request's goroutine when it was safe was tried, and\n")
+	p("measured no faster); with a RoundTripper that answers from memory (\"roundtripper\") it is most\n")
+	p("of the time.")
+	var one []string
+	for _, c := range []string{"request", "tls", "first", "roundtripper"} {
+		base := "BenchmarkRenewal/case=" + c + "/impl="
+		if o, bk := renew1.med(base+"oauth2", "ns/op"), renew1.med(base+"bearerkit", "ns/op"); !math.IsNaN(o) && !math.IsNaN(bk) {
+			one = append(one, fmt.Sprintf("%s (%s)", x(bk/o), c))
+		}
+	}
+	if len(one) > 0 {
+		p(" On one processor (`-cpu 1`, the renewal's last command), where neither wake-up\n")
+		p("has an idle processor to wake, bearerkit takes %s the time of x/oauth2.", strings.Join(one, ", "))
 	}
 	p("\n\n")
 	p("| case | x/oauth2 | bearerkit | bearerkit, a TokenStore of the caller's |\n")
