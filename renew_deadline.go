@@ -19,8 +19,8 @@ import (
 // AfterFunc method, which the context package uses for a parent that has
 // one, instead of in a map of children allocated for the first of them.
 //
-// The zero value never ends and has no deadline until at is set; it must
-// not be copied once used.
+// Its deadline is at, which fly sets before anything sees the context; it
+// must not be copied once used.
 type renewDeadline struct {
 	at time.Time
 
