@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -239,4 +240,36 @@ func TestTypedNilsRefused(t *testing.T) {
 	}
 	_, err := bearerkit.NewClient(apiURL, bearerkit.StaticToken{AccessToken: secAccess}, bearerkit.WithOnToken(nil))
 	assert.True(t, errors.Is(err, bearerkit.ErrInvalidOption))
+}
+
+// A token whose access token is only a pasted "Bearer " prefix (any case,
+// any spaces, repeated) is no token: the Transport refuses it rather than
+// send an empty credential.
+func TestTokenOfOnlyABearerPrefix(t *testing.T) {
+	t.Parallel()
+	for _, access := range []string{"Bearer ", "bEARER    ", "Bearer bearer "} {
+		t.Run(access, func(t *testing.T) {
+			t.Parallel()
+			var sent atomic.Int64
+			tr := &bearerkit.Transport{
+				Auth: bearerkit.AuthenticatorFunc(func(context.Context, *bearerkit.Token) (*bearerkit.Token, error) {
+					return &bearerkit.Token{AccessToken: access}, nil
+				}),
+				Base: rtFunc(func(r *http.Request) (*http.Response, error) {
+					sent.Add(1)
+					return reply(r, http.StatusOK, "ok"), nil
+				}),
+			}
+			_, err := tr.Token(context.Background())
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "no access token")
+			req, _ := http.NewRequest(http.MethodGet, "https://api.example.com/v1", nil)
+			resp, err := tr.RoundTrip(req)
+			if resp != nil {
+				resp.Body.Close()
+			}
+			require.Error(t, err)
+			assert.Zero(t, sent.Load(), "nothing sent with an empty credential")
+		})
+	}
 }

@@ -639,7 +639,7 @@ func retryAfterOf(err error) time.Duration {
 // checkToken rejects what an Authenticator must not return.
 func checkToken(tok *Token) error {
 	switch {
-	case tok == nil || tok.AccessToken == "":
+	case tok == nil || accessValue(tok.AccessToken) == "":
 		return errors.New("bearerkit: Authenticator returned no access token")
 	case !validHeaderToken(tok.AccessToken) || !validHeaderToken(tok.TokenType) || !validHeaderToken(tok.RealmID) || !validHeaderToken(tok.Provider):
 		return errors.New("bearerkit: Authenticator returned a token with characters that cannot be sent in a header")

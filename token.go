@@ -116,10 +116,13 @@ func secretState(s string) string {
 	return redact.Placeholder
 }
 
-// accessValue returns the access token without a pasted "Bearer " prefix.
+// accessValue returns the access token without a pasted "Bearer " prefix
+// (any case, any number of spaces, repeated), or "" if nothing follows it.
+// An access token never starts with "bearer ": its characters exclude the
+// space (RFC 6750 §2.1).
 func accessValue(access string) string {
-	if len(access) > 7 && strings.EqualFold(access[:7], "bearer ") {
-		return strings.TrimLeft(access[7:], " ")
+	for len(access) >= 7 && strings.EqualFold(access[:7], "bearer ") {
+		access = strings.TrimLeft(access[7:], " ")
 	}
 	return access
 }

@@ -139,10 +139,11 @@ func decodeTokenBody(resp *http.Response, body []byte, tf *tokenFields) error {
 
 // token validates the decoded fields and builds the Token.
 func (tf *tokenFields) token(now time.Time) (*Token, error) {
-	if tf.AccessToken == "" {
+	access := accessValue(tf.AccessToken)
+	if access == "" {
 		return nil, errors.New("token response has no access_token")
 	}
-	if !validHeaderToken(tf.AccessToken) {
+	if !validHeaderToken(access) {
 		return nil, errors.New("access_token has characters that cannot be sent in a header")
 	}
 	if tf.TokenType != "" && !strings.EqualFold(tf.TokenType, "bearer") {
@@ -156,7 +157,7 @@ func (tf *tokenFields) token(now time.Time) (*Token, error) {
 		return nil, errors.New("realm_id or provider has characters that cannot be sent in a header")
 	}
 	t := &Token{
-		AccessToken:  accessValue(tf.AccessToken),
+		AccessToken:  access,
 		TokenType:    tf.TokenType,
 		RefreshToken: tf.RefreshToken,
 		RealmID:      realm,

@@ -192,8 +192,8 @@ func extraString(t *oauth2.Token, key string) string {
 
 // accessValue returns the access token without a pasted "Bearer " prefix.
 func accessValue(access string) string {
-	if len(access) > 7 && strings.EqualFold(access[:7], "bearer ") {
-		return strings.TrimLeft(access[7:], " ")
+	for len(access) >= 7 && strings.EqualFold(access[:7], "bearer ") {
+		access = strings.TrimLeft(access[7:], " ")
 	}
 	return access
 }

@@ -237,6 +237,13 @@ func TestConversions(t *testing.T) {
 	if o := oauth2bearerkit.ToOAuth2(bearerkit.Token{AccessToken: "x", TokenType: "MAC"}); o.TokenType != "MAC" || o.Extra("realm_id") != nil {
 		t.Errorf("ToOAuth2 of a MAC token without realm = %+v", o)
 	}
+	// The pasted prefix is taken off as bearerkit does: any case, repeated;
+	// only a prefix leaves nothing.
+	for in, want := range map[string]string{"bearer  BEARER at-2": "at-2", "Bearer ": "", "at-3": "at-3"} {
+		if o := oauth2bearerkit.ToOAuth2(bearerkit.Token{AccessToken: in}); o.AccessToken != want {
+			t.Errorf("ToOAuth2(%q).AccessToken = %q, want %q", in, o.AccessToken, want)
+		}
+	}
 	if oauth2bearerkit.FromOAuth2(nil) != nil {
 		t.Error("FromOAuth2(nil) != nil")
 	}

@@ -86,8 +86,8 @@ func runToken(ctx context.Context, e *env, args []string) error {
 // accessValue is the access token without a pasted "Bearer " prefix.
 func accessValue(tok *bearerkit.Token) string {
 	a := strings.TrimSpace(tok.AccessToken)
-	if len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
-		return strings.TrimLeft(a[7:], " ")
+	for len(a) >= 7 && strings.EqualFold(a[:7], "bearer ") {
+		a = strings.TrimLeft(a[7:], " ")
 	}
 	return a
 }

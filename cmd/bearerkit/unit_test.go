@@ -149,7 +149,7 @@ func TestBuildRequest(t *testing.T) {
 // refresh token.
 func TestWriteToken(t *testing.T) {
 	exp := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	tok := &bearerkit.Token{AccessToken: "Bearer acc-123", RefreshToken: "ref-456", Expiry: exp, RealmID: "7", Provider: "google"}
+	tok := &bearerkit.Token{AccessToken: "bearer  Bearer acc-123", RefreshToken: "ref-456", Expiry: exp, RealmID: "7", Provider: "google"}
 	want := map[string]string{
 		outRaw:    "acc-123\n",
 		outHeader: "Authorization: Bearer acc-123\nX-realm-id: 7\nX-provider: google\n",
