@@ -273,3 +273,16 @@ func TestTokenOfOnlyABearerPrefix(t *testing.T) {
 		})
 	}
 }
+
+// A host that IDNA maps to nothing (net/http would dial the empty host, this
+// machine) is no host: refused as a base URL or an origin.
+func TestHostMappedToNothing(t *testing.T) {
+	t.Parallel()
+	for _, host := range []string{"\u034f", "\u200b", "\u00ad\u034f"} {
+		_, err := bearerkit.NewClient("https://"+host+"/v1/", bearerkit.StaticToken{AccessToken: secAccess})
+		assert.ErrorIs(t, err, bearerkit.ErrInvalidOption, "base URL host %+q", host)
+		_, err = bearerkit.NewClient("https://api.example.test/v1/", bearerkit.StaticToken{AccessToken: secAccess},
+			bearerkit.WithOrigins("https://"+host))
+		assert.ErrorIs(t, err, bearerkit.ErrInvalidOption, "origin host %+q", host)
+	}
+}

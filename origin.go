@@ -129,7 +129,9 @@ func (c *hostCache) lookup(name string) (string, bool) {
 		return h.ascii, h.ok
 	}
 	ascii, ok := probeDialedHost(name)
-	if ok && !isASCII(ascii) {
+	if ok && (ascii == "" || !isASCII(ascii)) {
+		// Not a name: IDNA maps some characters (U+034F, U+200B...) to
+		// nothing, and net/http then dials the empty host, this machine.
 		ascii, ok = "", false
 	}
 	h = cachedHost{ascii: lowerASCII(ascii), ok: ok}
