@@ -330,3 +330,56 @@ func TestRetryAfterOfAnySize(t *testing.T) {
 	require.ErrorAs(t, err, &apiErr)
 	assert.Greater(t, apiErr.RetryAfter, time.Hour)
 }
+
+// A replay answered 401 after its token's renewal instant had passed (an API
+// so slow that the token expired on the way) is no sign that the API refuses
+// fresh tokens: a request that was in flight with that token and is refused
+// next renews and is replayed, rather than fail with ErrTokenRejected for
+// the cool-down.
+func TestReplayRefusedAfterItsTokenExpiredIsNotARefusal(t *testing.T) {
+	t.Parallel()
+	clk := newClock()
+	auth := &issuer{life: 40 * time.Second, clk: clk} // renewed 10 s before expiry
+	aReplay, bSent, aDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	api := rtFunc(func(r *http.Request) (*http.Response, error) {
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		switch {
+		case tok == "tok-1":
+			return reply(r, http.StatusUnauthorized, "expired"), nil
+		case tok == "tok-2" && r.URL.Path == "/v1/a":
+			// A's replay: B goes out with tok-2 meanwhile, then the API
+			// takes so long that tok-2 expires before it answers.
+			close(aReplay)
+			<-bSent
+			clk.Add(35 * time.Second)
+			return reply(r, http.StatusUnauthorized, "expired"), nil
+		case tok == "tok-2":
+			close(bSent)
+			<-aDone
+			return reply(r, http.StatusUnauthorized, "expired"), nil
+		}
+		return reply(r, http.StatusOK, "ok"), nil
+	})
+	tr := transport(auth, api, clk, func(tr *bearerkit.Transport) { tr.CoolDown = time.Minute })
+	b := make(chan error, 1)
+	go func() {
+		<-aReplay
+		req, _ := http.NewRequest(http.MethodGet, apiURL+"b", nil)
+		resp, err := tr.RoundTrip(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				err = fmt.Errorf("status %d", resp.StatusCode)
+			}
+		}
+		b <- err
+	}()
+	req, _ := http.NewRequest(http.MethodGet, apiURL+"a", nil)
+	resp, err := tr.RoundTrip(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "A's replay was refused")
+	close(aDone)
+	require.NoError(t, <-b, "B, refused with the token that expired on the way, renews and is replayed")
+	assert.Equal(t, int64(3), auth.calls.Load())
+}

@@ -73,6 +73,10 @@ func (s *snapshot) usable(now int64) bool {
 	return s != nil && s.until != deadUntil && (s.hardAt == 0 || now < s.hardAt)
 }
 
+// pastRenewal reports whether s's renewal instant (its hardAt) has come:
+// requests no longer start with it, and an API may refuse it as expired.
+func (s *snapshot) pastRenewal(now int64) bool { return s.hardAt != 0 && now >= s.hardAt }
+
 // alive reports whether s has not truly expired and was not answered 401:
 // a failed early renewal falls back to it.
 func (s *snapshot) alive(st *state, now int64) bool {

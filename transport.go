@@ -97,8 +97,11 @@ type Transport struct {
 	// before the server is asked again. It also applies when the API
 	// answers 401 to a token issued for the very request it refused: for
 	// that long, further 401s to that token fail with an error wrapping
-	// ErrTokenRejected instead of starting another renewal. Zero means
-	// DefaultCoolDown; negative turns it off.
+	// ErrTokenRejected instead of starting another renewal (unless that
+	// 401 came after the token's own renewal instant, ExpirySkew before
+	// its expiry: an API so slow that the token expired on the way has not
+	// refused a fresh token). Zero means DefaultCoolDown; negative turns it
+	// off.
 	CoolDown time.Duration
 
 	// RenewTimeout bounds one renewal, retries included, whatever it waits
@@ -198,7 +201,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		st.replayed(ctx, req, 0, err)
 		return nil, err
 	}
-	if resp.StatusCode == http.StatusUnauthorized {
+	if resp.StatusCode == http.StatusUnauthorized && !ns.pastRenewal(st.tick()) {
 		st.refusedFresh(ns)
 		if resp.Body != nil {
 			resp.Body = &replayedBody{resp.Body}
