@@ -70,7 +70,7 @@ func (s *snapshot) fresh(st *state) bool {
 
 // usable reports whether requests may carry s at now without renewing.
 func (s *snapshot) usable(now int64) bool {
-	return s != nil && s.until != deadUntil && (s.hardAt == 0 || now < s.hardAt)
+	return s != nil && s.until != deadUntil && !s.pastRenewal(now)
 }
 
 // pastRenewal reports whether s's renewal instant (its hardAt) has come:
